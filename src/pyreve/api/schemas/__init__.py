@@ -1,0 +1,1 @@
+"""Wire shapes: request models (pydantic) and the presenters that build response payloads."""

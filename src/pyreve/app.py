@@ -1,0 +1,111 @@
+"""Composition root: build the ASGI application for a configuration."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from pyreve import __version__, config as boot_config
+from pyreve.api import group, session, site, user
+from pyreve.api.envelope import (
+    EnvelopeResponse,
+    app_error_handler,
+    http_error_handler,
+    unhandled_error_handler,
+    validation_error_handler,
+)
+from pyreve.errors import AppError, Code
+from pyreve.services.bootstrap import close_runtime, open_runtime
+
+API_PREFIX = "/api/v4"
+MAX_JSON_BODY = 1 << 20
+# Routes whose body is raw bytes with their own limits.
+_RAW_BODY_PATHS = ("/api/v4/user/setting/avatar",)
+
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
+
+
+class BodyLimit:
+    """Refuse JSON API bodies over 1 MiB by their declared length, before anything reads them."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+            path: str = scope["path"]
+            if path.startswith(API_PREFIX) and not path.startswith(_RAW_BODY_PATHS):
+                for name, value in scope["headers"]:
+                    if name == b"content-length" and (not value.isdigit() or int(value) > MAX_JSON_BODY):
+                        response = EnvelopeResponse({"code": int(Code.PARAM_ERR), "msg": "Request body too large"})
+                        await response(scope, receive, send)
+                        return
+        await self.app(scope, receive, send)
+
+
+_INDEX = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>pyreve</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"></head>
+<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem">
+<h1>pyreve</h1><p>This server speaks the Cloudreve v4 API at <code>/api/v4</code>.
+The API description is at <a href="/api/v4/openapi.json">/api/v4/openapi.json</a>.</p></body></html>"""
+
+
+def create_app(config: boot_config.Config, *, workers: int = 1) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.rt = await open_runtime(config, workers=workers)
+        try:
+            yield
+        finally:
+            await close_runtime(app.state.rt)
+
+    app = FastAPI(
+        title="pyreve", version=__version__, lifespan=lifespan,
+        description="A self-hosted cloud drive server speaking the Cloudreve v4 API.",
+        openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs", redoc_url=None,
+    )
+    app.add_exception_handler(AppError, app_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(HTTPException, http_error_handler)
+    app.add_exception_handler(Exception, unhandled_error_handler)
+
+    for router in (site.router, session.router, user.router, group.router):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(site.manifest_router)
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> Response:
+        return HTMLResponse(_INDEX)
+
+    @app.api_route(API_PREFIX + "/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"],
+                   include_in_schema=False)
+    async def unknown_api_route(rest: str, request: Request) -> Response:
+        raise AppError(Code.NOT_FOUND, "Not found")
+
+    app.add_middleware(BodyLimit)  # type: ignore[arg-type]
+    if config.cors.enabled:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=config.cors.allow_origins, allow_methods=config.cors.allow_methods,
+            allow_headers=config.cors.allow_headers, allow_credentials=config.cors.allow_credentials,
+            expose_headers=config.cors.expose_headers,
+        )
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """Entry point for server workers: ``pyreve serve`` passes the configuration through the environment."""
+    data_dir = Path(os.environ.get("PYREVE_DATA_DIR", "data"))
+    conf = os.environ.get("PYREVE_CONF") or None
+    workers = int(os.environ.get("PYREVE_WORKERS", "1"))
+    return create_app(boot_config.load(data_dir, Path(conf) if conf else None), workers=workers)

@@ -1,0 +1,52 @@
+"""Database engines for the three supported backends."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from pyreve.config import Config
+
+
+def database_url(config: Config) -> str:
+    db = config.database
+    if db.type == "sqlite":
+        return f"sqlite+aiosqlite:///{config.sqlite_path}"
+    auth = quote(db.user, safe="")
+    if db.password:
+        auth += ":" + quote(db.password, safe="")
+    host = db.host or "127.0.0.1"
+    if db.type == "postgres":
+        return f"postgresql+asyncpg://{auth}@{host}:{db.port or 5432}/{db.name}"
+    return f"mysql+aiomysql://{auth}@{host}:{db.port or 3306}/{db.name}?charset={db.charset or 'utf8mb4'}"
+
+
+def create_engine(config: Config, **kwargs: Any) -> AsyncEngine:
+    url = database_url(config)
+    if config.database.type == "sqlite":
+        config.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, **kwargs)
+        _tune_sqlite(engine)
+        return engine
+    return create_async_engine(url, pool_pre_ping=True, pool_recycle=1800, **kwargs)
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    @sa.event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @sa.event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        # IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout instead of
+        # one failing with "database is locked" when it upgrades a read lock.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

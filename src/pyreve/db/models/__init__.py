@@ -1,0 +1,11 @@
+"""One SQLAlchemy model per table; table and column names follow Cloudreve's schema."""
+
+from pyreve.db.models.base import Base
+from pyreve.db.models.kv import KVEntry
+from pyreve.db.models.node import Node
+from pyreve.db.models.passkey import Passkey
+from pyreve.db.models.policy import StoragePolicy
+from pyreve.db.models.setting import Setting
+from pyreve.db.models.user import Group, User
+
+__all__ = ["Base", "Group", "KVEntry", "Node", "Passkey", "Setting", "StoragePolicy", "User"]

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pyreve.db.models.base import Base, LongText
+
+
+class KVEntry(Base):
+    """Short-lived shared state (captcha answers, 2FA sessions, revocations) when Redis is not configured."""
+
+    __tablename__ = "kv_entries"
+
+    key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    value: Mapped[str] = mapped_column(LongText)
+    expires_at: Mapped[float | None] = mapped_column(sa.Float, nullable=True, index=True)

@@ -1,0 +1,1 @@
+"""Queries only: no commits, no business rules."""

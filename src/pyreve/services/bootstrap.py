@@ -1,0 +1,53 @@
+"""Assemble and tear down the runtime: engine, schema check, settings, KV store, id codec."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from pyreve.config import Config
+from pyreve.db import migrate
+from pyreve.db.engine import create_engine
+from pyreve.db.repos import users as user_repo
+from pyreve.db.seed import ANONYMOUS_GROUP_ID
+from pyreve.kit.hashid import HashIds
+from pyreve.kv import KVStore
+from pyreve.kv.memory import MemoryKV
+from pyreve.kv.redis import RedisKV
+from pyreve.kv.sql import SqlKV
+from pyreve.services.context import GroupInfo, IdentityCache, Runtime
+from pyreve.services.settings import SiteSettings
+from pyreve.services.tokens import TokenSigner
+
+
+def choose_kv(config: Config, engine: object, workers: int) -> KVStore:
+    """Redis when configured; otherwise memory for one worker, the database for several."""
+    if config.redis.server:
+        return RedisKV(config.redis)
+    if workers > 1:
+        return SqlKV(engine)  # type: ignore[arg-type]
+    return MemoryKV()
+
+
+async def open_runtime(config: Config, *, workers: int = 1) -> Runtime:
+    engine = create_engine(config)
+    await migrate.check_current(engine)
+    settings = SiteSettings(engine, config.option_overwrite)
+    await settings.load()
+    async with engine.connect() as conn:
+        row = await user_repo.group(conn, ANONYMOUS_GROUP_ID)
+    anonymous_group = GroupInfo(
+        id=ANONYMOUS_GROUP_ID, name=row.name if row else "Anonymous",
+        permissions=(row.permissions if row else b"") or b"", max_storage=0,
+        speed_limit=(row.speed_limit if row else 0) or 0, settings=(row.settings if row else {}) or {},
+    )
+    return Runtime(
+        config=config, engine=engine, sessions=async_sessionmaker(engine, expire_on_commit=False),
+        kv=choose_kv(config, engine, workers), settings=settings, ids=HashIds(settings.str("hash_id_salt")),
+        tokens=TokenSigner(settings.str("secret_key")), identity=IdentityCache(engine),
+        anonymous_group=anonymous_group,
+    )
+
+
+async def close_runtime(rt: Runtime) -> None:
+    await rt.kv.close()
+    await rt.engine.dispose()

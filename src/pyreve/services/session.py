@@ -1,0 +1,136 @@
+"""Sign-in, the 2FA step, token refresh and sign-out (spec: session.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from pyreve.db.repos import users as user_repo
+from pyreve.db.uow import unit_of_work
+from pyreve.errors import AppError, Code
+from pyreve.kit.hashid import IdType
+from pyreve.services import ratelimit, twofactor
+from pyreve.services.context import Ctx, Principal, Runtime, principal_from_row
+from pyreve.services.passwords import hash_password, verify_password
+from pyreve.services.tokens import REFRESH, TokenPair, state_hash
+
+TWO_FA_TTL = 600
+BANNED = ("manual_banned", "sys_banned")
+
+
+@dataclass(frozen=True)
+class Login:
+    user: Principal
+    token: TokenPair
+
+
+@dataclass(frozen=True)
+class TwoFactorRequired:
+    session_id: str
+
+
+def issue_tokens(rt: Runtime, user: Principal, root_token_id: str | None = None) -> TokenPair:
+    s = rt.settings
+    return rt.tokens.issue(
+        rt.ids.encode(user.id, IdType.USER),
+        state_hash(user.email, user.password_digest, s.str("siteID")),
+        s.int("access_token_ttl", 3600), s.int("refresh_token_ttl", 1209600), root_token_id,
+    )
+
+
+async def load_principal(rt: Runtime, user_id: int) -> Principal | None:
+    async with rt.engine.connect() as conn:
+        row = await user_repo.principal_row(conn, user_id)
+    return principal_from_row(row) if row else None
+
+
+async def sign_in(ctx: Ctx, email: str, password: str) -> Login | TwoFactorRequired:
+    rt = ctx.rt
+    await ratelimit.check(rt, "login_rate_ip", ctx.ip, (30, 300))
+    await ratelimit.check(rt, "login_rate_account", email.lower(), (10, 300))
+    async with unit_of_work(rt.sessions) as session:
+        user = await user_repo.by_email(session, email)
+        digest = user.password if user else None
+    ok, needs_rehash = await asyncio.to_thread(verify_password, digest, password)
+    if user is None or not ok:
+        raise AppError(Code.INVALID_PASSWORD, "Incorrect password or email address")
+    if user.status in BANNED:
+        raise AppError(Code.USER_BANNED, "This account has been blocked")
+    if user.status == "inactive":
+        raise AppError(Code.USER_NOT_ACTIVATED, "This account is not activated")
+    if needs_rehash:
+        await _rehash(rt, user.id, digest, password)
+    if user.two_factor_secret:
+        session_id = str(uuid.uuid4())
+        await rt.kv.set(f"user_2fa_{session_id}", str(user.id), TWO_FA_TTL)
+        return TwoFactorRequired(session_id)
+    principal = await load_principal(rt, user.id)
+    assert principal is not None
+    return Login(principal, issue_tokens(rt, principal))
+
+
+async def _rehash(rt: Runtime, user_id: int, old_digest: str | None, password: str) -> None:
+    """Replace a legacy digest with argon2id, unless the password changed meanwhile."""
+    new_digest = await asyncio.to_thread(hash_password, password)
+    async with unit_of_work(rt.sessions) as session:
+        user = await user_repo.by_id(session, user_id, for_update=True)
+        if user is not None and user.password == old_digest:
+            user.password = new_digest
+    rt.identity.forget(user_id)
+
+
+async def finish_two_factor(ctx: Ctx, session_id: str, otp: str) -> Login:
+    rt = ctx.rt
+    raw = await rt.kv.get(f"user_2fa_{session_id}")
+    if raw is None:
+        raise AppError(Code.NOT_FOUND, "Session not found")
+    user = await load_principal(rt, int(raw))
+    if user is None:
+        raise AppError(Code.NOT_FOUND, "User not found")
+    await ratelimit.check(rt, "login_rate_account", user.email.lower(), (10, 300))
+    await twofactor.check(rt, user.id, user.two_factor_secret or "", otp)
+    if await rt.kv.pop(f"user_2fa_{session_id}") is None:  # another request finished it first
+        raise AppError(Code.NOT_FOUND, "Session not found")
+    return Login(user, issue_tokens(rt, user))
+
+
+async def refresh(ctx: Ctx, refresh_token: str) -> TokenPair:
+    rt = ctx.rt
+    failed = AppError(Code.CREDENTIAL_INVALID, "Failed to issue token pair")
+    claims = rt.tokens.decode(refresh_token)
+    if claims is None or claims.get("token_type") != REFRESH:
+        raise failed
+    root = claims.get("root_token_id")
+    if not root:
+        raise failed
+    try:
+        user_id = rt.ids.decode(str(claims.get("sub", "")), IdType.USER)
+    except AppError:
+        raise failed from None
+    user = await load_principal(rt, user_id)
+    if user is None or user.status != "active":
+        raise failed
+    if claims.get("state_hash") != state_hash(user.email, user.password_digest, rt.settings.str("siteID")):
+        raise failed
+    if await rt.kv.get(f"jwt_revoke_{root}") is not None:
+        raise failed
+    return issue_tokens(rt, user, root_token_id=str(root))
+
+
+async def sign_out(ctx: Ctx, refresh_token: str) -> None:
+    rt = ctx.rt
+    claims = rt.tokens.decode(refresh_token)
+    if claims is None:
+        raise AppError(Code.CREDENTIAL_INVALID, "Failed to parse token")
+    root = claims.get("root_token_id")
+    if root:
+        await rt.kv.set(f"jwt_revoke_{root}", "1", rt.settings.int("refresh_token_ttl", 1209600) + 10)
+
+
+async def prepare(ctx: Ctx, email: str) -> dict[str, bool]:
+    async with unit_of_work(ctx.rt.sessions) as session:
+        user = await user_repo.by_email(session, email)
+        if user is None:
+            raise AppError(Code.NOT_FOUND, "User not found")
+        has_passkey = await user_repo.has_passkey(session, user.id)
+        return {"webauthn_enabled": has_passkey, "password_enabled": bool(user.password)}
