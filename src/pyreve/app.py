@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
 
 from pyreve import __version__, config as boot_config
 from pyreve.api import group, session, site, user
@@ -61,6 +62,15 @@ _INDEX = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>py
 The API description is at <a href="/api/v4/openapi.json">/api/v4/openapi.json</a>.</p></body></html>"""
 
 
+def _plain(endpoint: Callable[..., Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+    """Call a FastAPI-style handler ``(request, **path_params)`` from a plain Starlette route."""
+
+    async def call(request: Request) -> Response:
+        return await endpoint(request, **request.path_params)
+
+    return call
+
+
 def create_app(config: boot_config.Config, *, workers: int = 1) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -82,6 +92,10 @@ def create_app(config: boot_config.Config, *, workers: int = 1) -> FastAPI:
 
     for router in (site.router, session.router, user.router, group.router):
         app.include_router(router, prefix=API_PREFIX)
+    # Hot read routes first, as plain Starlette routes: they skip the framework's dependency and
+    # nested-router matching (~0.3 ms per request); the documented routes above stay in OpenAPI.
+    for position, (path, endpoint) in enumerate([*site.HOT_ROUTES, *user.HOT_ROUTES]):
+        app.router.routes.insert(position, Route(API_PREFIX + path, _plain(endpoint), methods=["GET"]))
     app.include_router(site.manifest_router)
 
     @app.get("/", include_in_schema=False)

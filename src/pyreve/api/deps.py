@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from functools import lru_cache
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends
@@ -23,19 +24,22 @@ def runtime(request: Request) -> Runtime:
     return request.app.state.rt  # type: ignore[no-any-return]
 
 
+@lru_cache(maxsize=4096)
+def _is_trusted_proxy(peer: str) -> bool:
+    """The proxy header is trusted only from a proxy on this host or a private network."""
+    try:
+        return ipaddress.ip_address(peer).is_private
+    except ValueError:
+        return False
+
+
 def client_ip(request: Request, rt: Runtime) -> str:
     peer = request.client.host if request.client else ""
     header = rt.config.system.proxy_header
-    # Trust the proxy header only from a proxy on this host or a private network.
-    if header and peer:
-        try:
-            trusted = ipaddress.ip_address(peer).is_private
-        except ValueError:
-            trusted = False
-        if trusted:
-            forwarded = request.headers.get(header, "")
-            if forwarded:
-                return forwarded.split(",")[0].strip()
+    if header and peer and _is_trusted_proxy(peer):
+        forwarded = request.headers.get(header, "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
     return peer
 
 
@@ -62,7 +66,8 @@ async def get_ctx(request: Request) -> Ctx:
     return Ctx(rt=rt, user=user, ip=client_ip(request, rt), user_agent=request.headers.get("user-agent", ""))
 
 
-async def get_login_ctx(ctx: Annotated[Ctx, Depends(get_ctx)]) -> Ctx:
+async def get_login_ctx(request: Request) -> Ctx:
+    ctx = await get_ctx(request)
     if ctx.user.anonymous:
         raise NotLoggedIn()
     return ctx

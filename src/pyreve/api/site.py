@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from starlette.requests import Request
 from starlette.responses import Response
 
 from pyreve import __version__
-from pyreve.api.deps import CtxDep
+from pyreve.api.deps import CtxDep, get_ctx
 from pyreve.api.envelope import EnvelopeResponse, ok
 from pyreve.api.schemas.common import omit_empty
 from pyreve.api.schemas.user import user_wire
 from pyreve.services import captcha
-from pyreve.services.context import Runtime
+from pyreve.services.context import Ctx, Runtime
 
 router = APIRouter(prefix="/site", tags=["site"])
 
@@ -21,7 +22,7 @@ _PING = EnvelopeResponse({"code": 0, "data": __version__, "msg": ""}).body
 
 
 @router.get("/ping", summary="Ping: the server version")
-async def ping() -> Response:
+async def ping(request: Request) -> Response:
     return Response(_PING, media_type="application/json", headers={"cache-control": "private, no-cache"})
 
 
@@ -63,7 +64,7 @@ def _explorer_section(rt: Runtime) -> dict[str, Any]:
     }
 
 
-def _basic_section(rt: Runtime, ctx: CtxDep) -> dict[str, Any]:
+def _basic_section(rt: Runtime, ctx: Ctx) -> dict[str, Any]:
     s = rt.settings
     return {
         "instance_id": s.str("siteID"),
@@ -84,7 +85,8 @@ def _basic_section(rt: Runtime, ctx: CtxDep) -> dict[str, Any]:
 
 
 @router.get("/config/{section}", summary="Get public site settings of a section")
-async def site_config(section: str, ctx: CtxDep) -> Response:
+async def site_config(request: Request, section: str) -> Response:
+    ctx = await get_ctx(request)
     rt = ctx.rt
     if section == "login":
         data = _login_section(rt)
@@ -98,6 +100,9 @@ async def site_config(section: str, ctx: CtxDep) -> Response:
         data = _basic_section(rt, ctx)
     return ok(omit_empty(data, *list(data)))
 
+
+# Read on every page load: served as plain routes ahead of the framework's router (same handlers).
+HOT_ROUTES = [("/site/ping", ping), ("/site/config/{section}", site_config)]
 
 manifest_router = APIRouter(tags=["site"])
 

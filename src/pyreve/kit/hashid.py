@@ -30,6 +30,7 @@ class HashIds:
     def __init__(self, salt: str):
         self._h = Hashids(salt=salt)
         self._cache: dict[tuple[int, int], str] = {}
+        self._decoded: dict[str, tuple[int, ...]] = {}
 
     def encode(self, object_id: int, kind: IdType) -> str:
         key = (object_id, int(kind))
@@ -42,7 +43,11 @@ class HashIds:
 
     def decode(self, value: str, kind: IdType) -> int:
         """The object id, or ParamError (40001) for a malformed or wrong-type id."""
-        decoded = self._h.decode(value) if value else ()
+        decoded = self._decoded.get(value)
+        if decoded is None:
+            decoded = tuple(self._h.decode(value)) if value else ()
+            if len(self._decoded) < 100_000:
+                self._decoded[value] = decoded
         if len(decoded) != 2:
             raise ParamError("Failed to parse object ID")
         if decoded[1] != int(kind):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -78,19 +79,32 @@ class IdentityCache:
         self._engine = engine
         self._ttl = ttl
         self._entries: dict[int, tuple[float, Principal | None]] = {}
+        self._loading: dict[int, asyncio.Future[Principal | None]] = {}
 
     async def get(self, user_id: int) -> Principal | None:
-        now = time.monotonic()
         hit = self._entries.get(user_id)
-        if hit is not None and hit[0] > now:
+        if hit is not None and hit[0] > time.monotonic():
             return hit[1]
-        async with self._engine.connect() as conn:
-            row = await user_repo.principal_row(conn, user_id)
-        principal = principal_from_row(row) if row is not None else None
-        if len(self._entries) > 50_000:
-            self._entries.clear()
-        self._entries[user_id] = (now + self._ttl, principal)
-        return principal
+        pending = self._loading.get(user_id)
+        if pending is not None:  # another request is already loading this user: share its result
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Principal | None] = asyncio.get_running_loop().create_future()
+        self._loading[user_id] = future
+        try:
+            async with self._engine.connect() as conn:
+                row = await user_repo.principal_row(conn, user_id)
+            principal = principal_from_row(row) if row is not None else None
+            if len(self._entries) > 50_000:
+                self._entries.clear()
+            self._entries[user_id] = (time.monotonic() + self._ttl, principal)
+            future.set_result(principal)
+            return principal
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters, if any, re-raise it themselves
+            raise
+        finally:
+            del self._loading[user_id]
 
     def forget(self, user_id: int) -> None:
         self._entries.pop(user_id, None)

@@ -43,6 +43,7 @@ class SiteSettings:
 
     async def refresh_if_stale(self) -> None:
         if time.monotonic() - self._loaded_at > RELOAD_SECONDS:
+            self._loaded_at = time.monotonic()  # one reload at a time; others keep the current values
             await self.load()
 
     async def set_many(self, values: dict[str, str]) -> None:
