@@ -10,13 +10,15 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from pyreve import __version__, config as boot_config
+from pyreve import __version__
+from pyreve import config as boot_config
 from pyreve.api import group, session, site, user
 from pyreve.api.envelope import (
     EnvelopeResponse,
@@ -107,6 +109,7 @@ def create_app(config: boot_config.Config, *, workers: int = 1) -> FastAPI:
     async def unknown_api_route(rest: str, request: Request) -> Response:
         raise AppError(Code.NOT_FOUND, "Not found")
 
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit)  # type: ignore[arg-type]
     if config.cors.enabled:
         app.add_middleware(
@@ -115,6 +118,19 @@ def create_app(config: boot_config.Config, *, workers: int = 1) -> FastAPI:
             expose_headers=config.cors.expose_headers,
         )
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated document, minus FastAPI's 422 responses: validation errors are 40001 envelopes."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                operation.get("responses", {}).pop("422", None)
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(name, None)
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def app_from_environment() -> FastAPI:

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from pyreve.api.deps import GuestDep, body_schema, captcha_checked_body
 from pyreve.api.envelope import ok
+from pyreve.api.schemas.docs import LoginOut, PrepareLoginOut, TokenOut, doc
 from pyreve.api.schemas.user import RefreshBody, SignInBody, TwoFactorBody, user_wire
 from pyreve.errors import AppError, Code
 from pyreve.services import session as sessions
@@ -20,7 +21,8 @@ def _login_response(ctx: GuestDep, login: sessions.Login) -> Response:
     return ok({"user": user_wire(ctx.rt, login.user), "token": login.token.wire()})
 
 
-@router.post("/token", summary="Sign in with email and password", openapi_extra=body_schema(SignInBody))
+@router.post("/token", summary="Sign in with email and password", openapi_extra=body_schema(SignInBody),
+             **doc(LoginOut | str, "LoginResponse, or code 203 with the 2FA session id"))
 async def sign_in(request: Request, ctx: GuestDep) -> Response:
     body = await captcha_checked_body(request, ctx, SignInBody, "login_captcha")
     result = await sessions.sign_in(ctx, body.email, body.password)
@@ -29,23 +31,23 @@ async def sign_in(request: Request, ctx: GuestDep) -> Response:
     return _login_response(ctx, result)
 
 
-@router.post("/token/2fa", summary="Finish sign-in with a TOTP code")
+@router.post("/token/2fa", summary="Finish sign-in with a TOTP code", **doc(LoginOut))
 async def sign_in_two_factor(body: TwoFactorBody, ctx: GuestDep) -> Response:
     return _login_response(ctx, await sessions.finish_two_factor(ctx, body.session_id, body.otp))
 
 
-@router.post("/token/refresh", summary="Exchange a refresh token for a new token pair")
+@router.post("/token/refresh", summary="Exchange a refresh token for a new token pair", **doc(TokenOut))
 async def refresh(body: RefreshBody, ctx: GuestDep) -> Response:
     return ok((await sessions.refresh(ctx, body.refresh_token)).wire())
 
 
-@router.delete("/token", summary="Sign out: revoke the refresh token's sign-in")
+@router.delete("/token", summary="Sign out: revoke the refresh token's sign-in", **doc(str))
 async def sign_out(body: RefreshBody, ctx: GuestDep) -> Response:
     await sessions.sign_out(ctx, body.refresh_token)
     return ok("")
 
 
-@router.get("/prepare", summary="Which sign-in methods an account has")
+@router.get("/prepare", summary="Which sign-in methods an account has", **doc(PrepareLoginOut))
 async def prepare(ctx: GuestDep, email: EmailStr = Query(max_length=100)) -> Response:
     return ok(await sessions.prepare(ctx, email))
 

@@ -12,6 +12,7 @@ from pyreve import __version__
 from pyreve.api.deps import CtxDep, get_ctx
 from pyreve.api.envelope import EnvelopeResponse, ok
 from pyreve.api.schemas.common import omit_empty
+from pyreve.api.schemas.docs import CaptchaOut, ManifestOut, SiteConfigOut, doc
 from pyreve.api.schemas.user import user_wire
 from pyreve.services import captcha
 from pyreve.services.context import Ctx, Runtime
@@ -21,12 +22,12 @@ router = APIRouter(prefix="/site", tags=["site"])
 _PING = EnvelopeResponse({"code": 0, "data": __version__, "msg": ""}).body
 
 
-@router.get("/ping", summary="Ping: the server version")
+@router.get("/ping", summary="Ping: the server version", **doc(str))
 async def ping(request: Request) -> Response:
     return Response(_PING, media_type="application/json", headers={"cache-control": "private, no-cache"})
 
 
-@router.get("/captcha", summary="Get a captcha image and its ticket")
+@router.get("/captcha", summary="Get a captcha image and its ticket", **doc(CaptchaOut))
 async def get_captcha(ctx: CtxDep) -> Response:
     return ok(await captcha.create(ctx.rt))
 
@@ -84,7 +85,7 @@ def _basic_section(rt: Runtime, ctx: Ctx) -> dict[str, Any]:
     }
 
 
-@router.get("/config/{section}", summary="Get public site settings of a section")
+@router.get("/config/{section}", summary="Get public site settings of a section", **doc(SiteConfigOut))
 async def site_config(request: Request, section: str) -> Response:
     ctx = await get_ctx(request)
     rt = ctx.rt
@@ -107,7 +108,8 @@ HOT_ROUTES = [("/site/ping", ping), ("/site/config/{section}", site_config)]
 manifest_router = APIRouter(tags=["site"])
 
 
-@manifest_router.get("/manifest.json", summary="PWA manifest")
+@manifest_router.get("/manifest.json", summary="PWA manifest (plain JSON, no envelope)",
+                     responses={200: {"model": ManifestOut, "description": "manifest"}})
 async def manifest(ctx: CtxDep) -> Response:
     s = ctx.rt.settings
     body = {

@@ -12,6 +12,17 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from pyreve.api.deps import CtxDep, GuestDep, LoginDep, body_schema, captcha_checked_body, get_login_ctx
 from pyreve.api.envelope import ok
 from pyreve.api.schemas.common import omit_empty
+from pyreve.api.schemas.docs import (
+    CapacityOut,
+    CreditChangesOut,
+    NodeOut,
+    PaymentsOut,
+    PolicyOut,
+    ShareListOut,
+    UserOut,
+    UserSettingsOut,
+    doc,
+)
 from pyreve.api.schemas.user import (
     ResetBody,
     ResetEmailBody,
@@ -24,6 +35,7 @@ from pyreve.errors import AppError, Code, ParamError
 from pyreve.kit import boolset
 from pyreve.kit.clock import rfc3339
 from pyreve.kit.hashid import IdType
+from pyreve.kit.signing import verify_path
 from pyreve.services import user as users
 
 router = APIRouter(prefix="/user", tags=["user"])
@@ -31,7 +43,8 @@ router = APIRouter(prefix="/user", tags=["user"])
 
 # --- sign-up, activation, reset ---------------------------------------------------------------
 
-@router.post("", summary="Sign up", openapi_extra=body_schema(SignUpBody))
+@router.post("", summary="Sign up", openapi_extra=body_schema(SignUpBody),
+             **doc(UserOut, "the new user, or code 203 when an activation email was sent"))
 async def sign_up(request: Request, ctx: GuestDep) -> Response:
     if not ctx.rt.settings.bool("register_enabled"):
         raise AppError(Code.FEATURE_NOT_ENABLED, "Registration is disabled")
@@ -42,7 +55,7 @@ async def sign_up(request: Request, ctx: GuestDep) -> Response:
     return ok(user_wire(ctx.rt, created, with_group=False))
 
 
-@router.get("/activate/{user_id}", summary="Activate an account from the emailed link")
+@router.get("/activate/{user_id}", summary="Activate an account from the emailed link", **doc(UserOut))
 async def activate(user_id: str, ctx: GuestDep, sign: str | None = None) -> Response:
     return ok(user_wire(ctx.rt, await users.activate(ctx, user_id, sign), with_group=False))
 
@@ -54,7 +67,7 @@ async def send_reset(request: Request, ctx: GuestDep) -> Response:
     return ok()
 
 
-@router.patch("/reset/{user_id}", summary="Reset the password with the emailed secret")
+@router.patch("/reset/{user_id}", summary="Reset the password with the emailed secret", **doc(UserOut))
 async def reset(user_id: str, body: ResetBody, ctx: GuestDep) -> Response:
     user = await users.reset_password(ctx, user_id, body.secret, body.password)
     return ok(user_wire(ctx.rt, user, with_group=False))
@@ -62,24 +75,24 @@ async def reset(user_id: str, body: ResetBody, ctx: GuestDep) -> Response:
 
 # --- profile ------------------------------------------------------------------------------------
 
-@router.get("/me", summary="The signed-in user")
+@router.get("/me", summary="The signed-in user", **doc(UserOut))
 async def me(request: Request) -> Response:
     ctx = await get_login_ctx(request)
     return ok(user_wire(ctx.rt, ctx.user))
 
 
-@router.get("/info/{user_id}", summary="Another user's public profile")
+@router.get("/info/{user_id}", summary="Another user's public profile", **doc(UserOut))
 async def info(user_id: str, ctx: CtxDep) -> Response:
     user = await users.info(ctx, user_id)
     return ok(redacted_user_wire(ctx.rt, user, show_email=not ctx.user.anonymous))
 
 
-@router.get("/capacity", summary="Storage used and available")
+@router.get("/capacity", summary="Storage used and available", **doc(CapacityOut))
 async def capacity(ctx: LoginDep) -> Response:
     return ok(users.capacity(ctx.user))
 
 
-@router.get("/search", summary="Find users by email or nickname")
+@router.get("/search", summary="Find users by email or nickname", **doc(list[UserOut]))
 async def search(ctx: LoginDep, keyword: str = Query(min_length=2, max_length=100)) -> Response:
     rows = await users.search(ctx, keyword)
     return ok([redacted_user_wire(ctx.rt, row, show_email=True) for row in rows])
@@ -108,7 +121,7 @@ async def avatar(user_id: str, request: Request, ctx: CtxDep, nocache: bool = Fa
     return response
 
 
-@router.get("/shares/{user_id}", summary="A user's public share links")
+@router.get("/shares/{user_id}", summary="A user's public share links", **doc(ShareListOut))
 async def user_shares(
     user_id: str, ctx: CtxDep,
     page_size: int = Query(ge=10, le=100),
@@ -125,6 +138,14 @@ async def user_shares(
 HOT_ROUTES = [("/user/me", me)]
 
 
+@router.get("/session/copy/{user_id}", summary="Hand a session to the iOS app (no-op)")
+async def copy_session(user_id: str, request: Request, ctx: GuestDep, sign: str | None = None) -> Response:
+    if "x-cr-ios" not in request.headers:
+        return RedirectResponse(users.site_url(ctx.rt) or "/", status_code=301)
+    verify_path(ctx.rt.settings.str("secret_key").encode(), request.url.path, sign)
+    return Response(status_code=200)
+
+
 # --- settings -----------------------------------------------------------------------------------
 
 def _passkey_wire(passkey: Any) -> dict[str, Any]:
@@ -134,7 +155,7 @@ def _passkey_wire(passkey: Any) -> dict[str, Any]:
     return out
 
 
-@router.get("/setting", summary="The signed-in user's preferences")
+@router.get("/setting", summary="The signed-in user's preferences", **doc(UserSettingsOut))
 async def get_settings(ctx: LoginDep) -> Response:
     user, passkeys = await users.settings_view(ctx)
     prefs = user.settings
@@ -151,7 +172,7 @@ async def get_settings(ctx: LoginDep) -> Response:
     return ok(omit_empty(data, "version_retention_ext", "version_retention_max", "passkeys"))
 
 
-@router.get("/setting/2fa", summary="Start enabling 2FA: a new TOTP secret")
+@router.get("/setting/2fa", summary="Start enabling 2FA: a new TOTP secret", **doc(str))
 async def prepare_two_factor(ctx: LoginDep) -> Response:
     return ok(await users.prepare_two_factor(ctx))
 
@@ -182,7 +203,7 @@ async def update_avatar(request: Request, ctx: LoginDep) -> Response:
     return ok()
 
 
-@router.get("/setting/policies", summary="Storage policies the user may use")
+@router.get("/setting/policies", summary="Storage policies the user may use", **doc(list[PolicyOut]))
 async def policies(ctx: LoginDep) -> Response:
     rt = ctx.rt
     out = []
@@ -197,7 +218,7 @@ async def policies(ctx: LoginDep) -> Response:
     return ok(out)
 
 
-@router.get("/setting/nodes", summary="Nodes the user may pick for tasks")
+@router.get("/setting/nodes", summary="Nodes the user may pick for tasks", **doc(list[NodeOut]))
 async def nodes(ctx: LoginDep) -> Response:
     rt = ctx.rt
     return ok([{"id": rt.ids.encode(n.id, IdType.NODE), "name": n.name, "type": n.type,
@@ -231,13 +252,13 @@ def _empty_page(page_size: int, key: str) -> Response:
     return ok({"pagination": {"page": 0, "page_size": page_size, "is_cursor": True}, key: []})
 
 
-@router.get("/creditChanges", summary="Credit balance changes")
+@router.get("/creditChanges", summary="Credit balance changes", **doc(CreditChangesOut))
 async def credit_changes(ctx: LoginDep, page_size: int = Query(ge=10, le=100), next_page_token: str = "",
                          order_direction: str = Query(default="asc", pattern="^(asc|desc)$")) -> Response:
     return _empty_page(page_size, "changes")
 
 
-@router.get("/payments", summary="Payments")
+@router.get("/payments", summary="Payments", **doc(PaymentsOut))
 async def payments(ctx: LoginDep, page_size: int = Query(ge=10, le=100), next_page_token: str = "",
                    order_direction: str = Query(default="asc", pattern="^(asc|desc)$")) -> Response:
     return _empty_page(page_size, "payments")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
+
 from pyreve.db.repos import users as user_repo
 from pyreve.db.uow import unit_of_work
 from pyreve.errors import AppError, Code
@@ -133,4 +134,5 @@ async def prepare(ctx: Ctx, email: str) -> dict[str, bool]:
         if user is None:
             raise AppError(Code.NOT_FOUND, "User not found")
         has_passkey = await user_repo.has_passkey(session, user.id)
-        return {"webauthn_enabled": has_passkey, "password_enabled": bool(user.password)}
+        return {"webauthn_enabled": has_passkey, "password_enabled": bool(user.password),
+                "sso_enabled": False, "qq_enabled": False}

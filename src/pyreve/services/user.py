@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy.exc import IntegrityError
 
-from pyreve.db.models import Passkey, StoragePolicy, User
 from pyreve.db.models import Node as NodeModel
+from pyreve.db.models import Passkey, StoragePolicy, User
 from pyreve.db.repos import users as user_repo
 from pyreve.db.seed import ADMIN_GROUP_ID
 from pyreve.db.uow import unit_of_work
@@ -45,7 +45,7 @@ def _nick_from_email(email: str) -> str:
     return email.split("@", 1)[0][:100]
 
 
-def _site_url(rt: Runtime) -> str:
+def site_url(rt: Runtime) -> str:
     return rt.settings.str("siteURL").split(",")[0].rstrip("/")
 
 
@@ -107,7 +107,7 @@ def activation_link(rt: Runtime, user_id: int) -> str:
     hid = rt.ids.encode(user_id, IdType.USER)
     sign = sign_path(rt.settings.str("secret_key").encode(), f"/api/v4/user/activate/{hid}",
                      int(time.time()) + ACTIVATION_TTL)
-    return f"{_site_url(rt)}/session/activate?" + urlencode({"id": hid, "sign": sign})
+    return f"{site_url(rt)}/session/activate?" + urlencode({"id": hid, "sign": sign})
 
 
 async def send_activation(rt: Runtime, user: Principal) -> None:
@@ -152,7 +152,7 @@ async def send_reset(ctx: Ctx, email: str) -> None:
         raise AppError(Code.USER_NOT_ACTIVATED, "This account is not activated")
     secret = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
     await rt.kv.set(f"user_reset_{user.id}", secret, RESET_TTL)
-    link = f"{_site_url(rt)}/session/reset?" + urlencode(
+    link = f"{site_url(rt)}/session/reset?" + urlencode(
         {"id": rt.ids.encode(user.id, IdType.USER), "secret": secret})
     await mail.send_template(rt.settings, "mail_reset_template", user.settings.get("email_language", ""),
                              user.email, {"User": _mail_user(user), "Url": link})
