@@ -23,12 +23,12 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(VENV)/bin/pyreve --data-dir $(DATA_DIR) serve
 
-test: install-test
-	$(PY) -m ruff check src tests bench
+test: lint
 	$(PY) -m pytest -q
 
 lint: install-test
 	$(PY) -m ruff check src tests bench
+	$(VENV)/bin/lint-imports
 
 bench: install-test
 	$(PY) bench/api_bench.py
