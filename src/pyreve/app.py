@@ -20,6 +20,7 @@ from starlette.routing import Route
 from pyreve import __version__
 from pyreve import config as boot_config
 from pyreve.api import group, session, site, user
+from pyreve.api.deps import MAX_JSON_BODY
 from pyreve.api.envelope import (
     EnvelopeResponse,
     app_error_handler,
@@ -27,11 +28,10 @@ from pyreve.api.envelope import (
     unhandled_error_handler,
     validation_error_handler,
 )
-from pyreve.errors import AppError, Code
+from pyreve.errors import AppError, Code, ParamError
 from pyreve.services.bootstrap import close_runtime, open_runtime
 
 API_PREFIX = "/api/v4"
-MAX_JSON_BODY = 1 << 20
 # Routes whose body is raw bytes with their own limits.
 _RAW_BODY_PATHS = ("/api/v4/user/setting/avatar",)
 
@@ -40,21 +40,36 @@ ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitab
 
 
 class BodyLimit:
-    """Refuse JSON API bodies over 1 MiB by their declared length, before anything reads them."""
+    """Cap JSON API bodies at 1 MiB: refused by declared length before anything reads them, and
+    counted while streaming when no length is declared (chunked)."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
-            path: str = scope["path"]
-            if path.startswith(API_PREFIX) and not path.startswith(_RAW_BODY_PATHS):
-                for name, value in scope["headers"]:
-                    if name == b"content-length" and (not value.isdigit() or int(value) > MAX_JSON_BODY):
-                        response = EnvelopeResponse({"code": int(Code.PARAM_ERR), "msg": "Request body too large"})
-                        await response(scope, receive, send)
-                        return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if not path.startswith(API_PREFIX) or path.startswith(_RAW_BODY_PATHS):
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length" and (not value.isdigit() or int(value) > MAX_JSON_BODY):
+                await EnvelopeResponse({"code": int(Code.PARAM_ERR), "msg": "Request body too large"})(
+                    scope, receive, send)
+                return
+        seen = 0
+
+        async def counted() -> Any:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > MAX_JSON_BODY:
+                raise ParamError("Request body too large")
+            return message
+
+        await self.app(scope, counted, send)
 
 
 _INDEX = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>pyreve</title>
