@@ -6,13 +6,19 @@ DATA_DIR ?= data
 
 .PHONY: run test install install-test lint bench clean
 
+# Debian packages: the venv module for `make run`; the tools the suite drives for `make test`.
+RUN_DEBS := python3-venv
+TEST_DEBS := $(RUN_DEBS)
+
 $(VENV)/.installed: pyproject.toml
+	@if ! $(PYTHON) -m venv --help >/dev/null 2>&1; then scripts/debian-packages.sh $(RUN_DEBS); fi
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e .
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	scripts/debian-packages.sh $(TEST_DEBS)
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
