@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from email.utils import formatdate, parsedate_to_datetime
 from typing import Any
 
@@ -108,6 +109,8 @@ async def avatar(user_id: str, request: Request, ctx: CtxDep, nocache: bool = Fa
     if where is None:
         return Response(status_code=404)
     modified = user.updated_at
+    if modified is not None and modified.tzinfo is None:
+        modified = modified.replace(tzinfo=UTC)  # stored as naive UTC
     since = request.headers.get("if-modified-since")
     if since and modified is not None:
         try:

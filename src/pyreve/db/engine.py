@@ -31,6 +31,10 @@ def create_engine(config: Config, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, **kwargs)
         _tune_sqlite(engine)
         return engine
+    if config.database.type == "mysql":
+        # PostgreSQL's default isolation: no gap locks, so locking reads of missing rows do not
+        # deadlock concurrent inserts, and each statement sees what others committed before it.
+        kwargs.setdefault("isolation_level", "READ COMMITTED")
     return create_async_engine(url, pool_pre_ping=True, pool_recycle=1800, **kwargs)
 
 
@@ -39,10 +43,10 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
         cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA busy_timeout=10000")  # first, so the pragmas below wait for locks too
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 
     @sa.event.listens_for(engine.sync_engine, "begin")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,10 +20,15 @@ from pyreve.db.seed import seed_defaults
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _LOCK_ID = 0x70797265  # "pyre"
+_LOCK_WAIT_SECONDS = 300
 
 
 class SchemaTooNew(Exception):
     """The database was written by a newer pyreve than this one."""
+
+
+class MigrationLockTimeout(TimeoutError):
+    """Another process held the migration lock for too long."""
 
 
 def alembic_config() -> AlembicConfig:
@@ -71,21 +77,36 @@ async def upgrade(engine: AsyncEngine, config: Config) -> None:
                 await conn.run_sync(_upgrade, config)
                 await conn.commit()
         return
+    if kind == "postgres":
+        # DDL is transactional here: upgrade and seed form one transaction, and the advisory lock
+        # taken at its start is released when it ends, whichever way it ends.
+        async with engine.connect() as conn:
+            await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+            await conn.run_sync(_upgrade, config)
+            await conn.commit()
+        return
+    # MySQL/MariaDB commit at every DDL statement, so the lock is held by the session instead.
+    name = _mysql_lock_name(config)
     async with engine.connect() as conn:
-        if kind == "postgres":
-            await conn.execute(sa.text(f"SELECT pg_advisory_lock({_LOCK_ID})"))
-        else:
-            await conn.execute(sa.text("SELECT GET_LOCK('pyreve_migrate', 300)"))
+        got = await conn.scalar(sa.text("SELECT GET_LOCK(:name, :wait)"),
+                                {"name": name, "wait": _LOCK_WAIT_SECONDS})
         await conn.commit()
+        if got != 1:
+            raise MigrationLockTimeout(
+                f"another process has been migrating the database for {_LOCK_WAIT_SECONDS}s; try again later")
         try:
             await conn.run_sync(_upgrade, config)
             await conn.commit()
         finally:
-            if kind == "postgres":
-                await conn.execute(sa.text(f"SELECT pg_advisory_unlock({_LOCK_ID})"))
-            else:
-                await conn.execute(sa.text("SELECT RELEASE_LOCK('pyreve_migrate')"))
+            await conn.rollback()
+            await conn.execute(sa.text("SELECT RELEASE_LOCK(:name)"), {"name": name})
             await conn.commit()
+
+
+def _mysql_lock_name(config: Config) -> str:
+    # GET_LOCK names are global to the server (at most 64 characters): one lock per database.
+    digest = hashlib.sha256(config.database.name.encode()).hexdigest()[:32]
+    return f"pyreve_migrate_{digest}"
 
 
 async def check_current(engine: AsyncEngine) -> None:

@@ -22,6 +22,11 @@ Blob = sa.LargeBinary().with_variant(mysql.BLOB(), "mysql", "mariadb")
 LongText = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 
 
+def exact_string(length: int) -> sa.types.TypeEngine[str]:
+    """VARCHAR compared byte for byte everywhere (MariaDB's default collation folds case and accents)."""
+    return sa.String(length).with_variant(mysql.VARCHAR(length, collation="utf8mb4_bin"), "mysql", "mariadb")
+
+
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING)
 

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pyreve.db.models.base import Base, CommonColumns, LongText
+from pyreve.db.models.base import Base, CommonColumns, LongText, exact_string
 
 
 class Setting(CommonColumns, Base):
     __tablename__ = "settings"
 
-    name: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    name: Mapped[str] = mapped_column(exact_string(255), unique=True)
     value: Mapped[str | None] = mapped_column(LongText, nullable=True)
