@@ -52,5 +52,17 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
     @sa.event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
         # IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout instead of
-        # one failing with "database is locked" when it upgrades a read lock.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # one failing with "database is locked" when it upgrades a read lock. Readers (see
+        # read_only) take no lock at all: WAL lets them run beside the writer.
+        if conn.get_execution_options().get(_READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_READ_ONLY = "pyreve_read_only"
+
+
+def read_only(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine and pool, for connections that only read."""
+    return engine.execution_options(**{_READ_ONLY: True})

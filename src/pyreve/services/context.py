@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from pyreve.config import Config
+from pyreve.db.engine import read_only
 from pyreve.db.repos import users as user_repo
 from pyreve.db.seed import ANONYMOUS_GROUP_ID
 from pyreve.kit import boolset
@@ -76,7 +77,7 @@ class IdentityCache:
     """
 
     def __init__(self, engine: AsyncEngine, ttl: float = 1.0):
-        self._engine = engine
+        self._engine = read_only(engine)
         self._ttl = ttl
         self._entries: dict[int, tuple[float, Principal | None]] = {}
         self._loading: dict[int, asyncio.Future[Principal | None]] = {}

@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from dataclasses import dataclass
 
+from pyreve.db.engine import read_only
 from pyreve.db.repos import users as user_repo
 from pyreve.db.uow import unit_of_work
 from pyreve.errors import AppError, Code
@@ -40,7 +41,7 @@ def issue_tokens(rt: Runtime, user: Principal, root_token_id: str | None = None)
 
 
 async def load_principal(rt: Runtime, user_id: int) -> Principal | None:
-    async with rt.engine.connect() as conn:
+    async with read_only(rt.engine).connect() as conn:
         row = await user_repo.principal_row(conn, user_id)
     return principal_from_row(row) if row else None
 

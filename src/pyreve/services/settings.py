@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from pyreve.db.engine import read_only
 from pyreve.db.models import Setting
 from pyreve.db.setting_defaults import DEFAULTS
 
@@ -25,6 +26,7 @@ _ENV_PREFIX = "CR_SETTING_"
 class SiteSettings:
     def __init__(self, engine: AsyncEngine, overrides: dict[str, str] | None = None):
         self._engine = engine
+        self._reader = read_only(engine)
         self._values: dict[str, str] = dict(DEFAULTS)
         self._overrides = dict(overrides or {})
         for name, value in os.environ.items():
@@ -33,7 +35,7 @@ class SiteSettings:
         self._loaded_at = 0.0
 
     async def load(self) -> None:
-        async with self._engine.connect() as conn:
+        async with self._reader.connect() as conn:
             rows = (await conn.execute(sa.select(Setting.name, Setting.value))).all()
         values = dict(DEFAULTS)
         values.update({name: value or "" for name, value in rows})
