@@ -1,6 +1,7 @@
 """One SQLAlchemy model per table; table and column names follow Cloudreve's schema."""
 
 from pyreve.db.models.base import Base
+from pyreve.db.models.file import Entity, File, FileEntity, FsLock, Metadata, UploadSession
 from pyreve.db.models.kv import KVEntry
 from pyreve.db.models.node import Node
 from pyreve.db.models.passkey import Passkey
@@ -8,4 +9,4 @@ from pyreve.db.models.policy import StoragePolicy
 from pyreve.db.models.setting import Setting
 from pyreve.db.models.user import Group, User
 
-__all__ = ["Base", "Group", "KVEntry", "Node", "Passkey", "Setting", "StoragePolicy", "User"]
+__all__ = ["Base", "Entity", "File", "FileEntity", "FsLock", "Metadata", "UploadSession", "Group", "KVEntry", "Node", "Passkey", "Setting", "StoragePolicy", "User"]
