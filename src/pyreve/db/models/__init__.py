@@ -9,4 +9,7 @@ from pyreve.db.models.policy import StoragePolicy
 from pyreve.db.models.setting import Setting
 from pyreve.db.models.user import Group, User
 
-__all__ = ["Base", "Entity", "File", "FileEntity", "FsLock", "Metadata", "UploadSession", "Group", "KVEntry", "Node", "Passkey", "Setting", "StoragePolicy", "User"]
+__all__ = [
+    "Base", "Entity", "File", "FileEntity", "FsLock", "Group", "KVEntry", "Metadata", "Node", "Passkey", "Setting",
+    "StoragePolicy", "UploadSession", "User",
+]

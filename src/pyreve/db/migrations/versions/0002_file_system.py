@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """file system
 
 Revision ID: 0002
