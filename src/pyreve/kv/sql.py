@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from pyreve.db.engine import read_only
 from pyreve.db.models import KVEntry
 from pyreve.kv.base import KVStore
 
@@ -44,6 +45,7 @@ class SqlKV(KVStore):
 
     def __init__(self, engine: AsyncEngine):
         self._engine = engine
+        self._reader = read_only(engine)
         self._dialect = engine.dialect.name
         self._writes = 0
 
@@ -93,7 +95,7 @@ class SqlKV(KVStore):
         return stmt.on_conflict_do_update(index_elements=[_T.c.key], set_=dict(updates))
 
     async def get(self, key: str) -> str | None:
-        async with self._engine.connect() as conn:
+        async with self._reader.connect() as conn:
             return await conn.scalar(sa.select(_T.c.value).where(_T.c.key == key, self._live(time.time())))
 
     async def set(self, key: str, value: str, ttl: float | None = None) -> None:
