@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from pyreve import __version__
 from pyreve import config as boot_config
-from pyreve.api import group, session, site, user
+from pyreve.api import file, group, session, site, user
 from pyreve.api.deps import MAX_JSON_BODY
 from pyreve.api.envelope import (
     EnvelopeResponse,
@@ -54,11 +54,16 @@ class BodyLimit:
         if not path.startswith(API_PREFIX) or path.startswith(_RAW_BODY_PATHS):
             await self.app(scope, receive, send)
             return
+        headers = []
         for name, value in scope["headers"]:
             if name == b"content-length" and (not value.isdigit() or int(value) > MAX_JSON_BODY):
                 await EnvelopeResponse({"code": int(Code.PARAM_ERR), "msg": "Request body too large"})(
                     scope, receive, send)
                 return
+            if name != b"content-type" or value.startswith(b"application/json"):
+                headers.append((name, value))
+        # Bodies are JSON whatever the client declares (as the reference binder reads them).
+        scope = {**scope, "headers": [*headers, (b"content-type", b"application/json")]}
         seen = 0
 
         async def counted() -> Any:
@@ -107,7 +112,7 @@ def create_app(config: boot_config.Config, *, workers: int = 1) -> FastAPI:
     app.add_exception_handler(HTTPException, http_error_handler)
     app.add_exception_handler(Exception, unhandled_error_handler)
 
-    for router in (site.router, session.router, user.router, group.router):
+    for router in (site.router, session.router, user.router, group.router, file.router):
         app.include_router(router, prefix=API_PREFIX)
     # Hot read routes first, as plain Starlette routes: they skip the framework's dependency and
     # nested-router matching (~0.3 ms per request); the documented routes above stay in OpenAPI.

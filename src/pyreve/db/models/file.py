@@ -24,7 +24,10 @@ class File(CommonColumns, Base):
         sa.UniqueConstraint("file_children", "name"),
         sa.Index("ix_files_parent_type_updated", "file_children", "type", "updated_at"),
         sa.Index("ix_files_parent_type_size", "file_children", "type", "size"),
+        sa.Index("ix_files_parent_type_name", "file_children", "type", "name"),
+        sa.Index("ix_files_parent_type_id", "file_children", "type", "id"),
         sa.Index("ix_files_owner_parent", "owner_id", "file_children"),
+        sa.Index("ix_files_owner_symbolic", "owner_id", "is_symbolic"),
     )
 
     type: Mapped[int] = mapped_column(sa.Integer)
@@ -70,7 +73,7 @@ class FileEntity(Base):
 
 class Metadata(CommonColumns, Base):
     __tablename__ = "metadata"
-    __table_args__ = (sa.UniqueConstraint("file_id", "name"),)
+    __table_args__ = (sa.UniqueConstraint("file_id", "name"), sa.Index("ix_metadata_name", "name"))
 
     name: Mapped[str] = mapped_column(Name)
     value: Mapped[str] = mapped_column(LongText, default="")

@@ -3,7 +3,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-25 16:16:09.785890
+Create Date: 2026-11-25 16:17:00.520569
 """
 
 from __future__ import annotations
@@ -76,6 +76,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('files', schema=None) as batch_op:
         batch_op.create_index('ix_files_owner_parent', ['owner_id', 'file_children'], unique=False)
+        batch_op.create_index('ix_files_owner_symbolic', ['owner_id', 'is_symbolic'], unique=False)
+        batch_op.create_index('ix_files_parent_type_id', ['file_children', 'type', 'id'], unique=False)
+        batch_op.create_index('ix_files_parent_type_name', ['file_children', 'type', 'name'], unique=False)
         batch_op.create_index('ix_files_parent_type_size', ['file_children', 'type', 'size'], unique=False)
         batch_op.create_index('ix_files_parent_type_updated', ['file_children', 'type', 'updated_at'], unique=False)
 
@@ -102,6 +105,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_metadata')),
     sa.UniqueConstraint('file_id', 'name', name=op.f('uq_metadata_file_id_name'))
     )
+    with op.batch_alter_table('metadata', schema=None) as batch_op:
+        batch_op.create_index('ix_metadata_name', ['name'], unique=False)
+
     op.create_table('upload_sessions',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('owner_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -137,6 +143,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_upload_sessions_expires_at'))
 
     op.drop_table('upload_sessions')
+    with op.batch_alter_table('metadata', schema=None) as batch_op:
+        batch_op.drop_index('ix_metadata_name')
+
     op.drop_table('metadata')
     with op.batch_alter_table('file_entities', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_file_entities_entity_id'))
@@ -145,6 +154,9 @@ def downgrade() -> None:
     with op.batch_alter_table('files', schema=None) as batch_op:
         batch_op.drop_index('ix_files_parent_type_updated')
         batch_op.drop_index('ix_files_parent_type_size')
+        batch_op.drop_index('ix_files_parent_type_name')
+        batch_op.drop_index('ix_files_parent_type_id')
+        batch_op.drop_index('ix_files_owner_symbolic')
         batch_op.drop_index('ix_files_owner_parent')
 
     op.drop_table('files')

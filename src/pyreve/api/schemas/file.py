@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from pyreve.api.schemas.common import Body, omit_empty
+from pyreve.kit import boolset
+from pyreve.kit.clock import rfc3339
+from pyreve.kit.hashid import IdType
+from pyreve.services.context import Runtime
+from pyreve.services.file import FileView, Listing
+
+ZERO_TIME = rfc3339(None)
+
+
+def policy_wire(rt: Runtime, policy: Any) -> dict[str, Any] | None:
+    if policy is None:
+        return None
+    settings = policy.settings or {}
+    out = {"id": rt.ids.encode(policy.id, IdType.POLICY), "name": policy.name, "type": policy.type,
+           "max_size": policy.max_size or 0, "allowed_suffix": settings.get("file_type") or [],
+           "relay": bool(settings.get("relay"))}
+    return omit_empty(out, "allowed_suffix", "relay")
+
+
+def entity_wire(rt: Runtime, entity: Any) -> dict[str, Any]:
+    return {"id": rt.ids.encode(entity.id, IdType.ENTITY), "size": entity.size, "type": entity.type,
+            "created_at": rfc3339(entity.created_at)}
+
+
+def file_wire(rt: Runtime, view: FileView) -> dict[str, Any]:
+    """FileResponse (files.md §0)."""
+    file = view.file
+    out: dict[str, Any] = {
+        "type": file.type,
+        "id": rt.ids.encode(file.id, IdType.FILE),
+        "name": view.name,
+        "created_at": rfc3339(file.created_at),
+        "updated_at": rfc3339(file.updated_at),
+        "size": file.size or 0,
+        "metadata": view.metadata if view.metadata else None,
+        "path": str(view.uri),
+        "shared": False,
+        "capability": boolset.encode(view.capability) if view.capability else "",
+        "owned": view.owned,
+        "primary_entity": rt.ids.encode(file.primary_entity or 0, IdType.ENTITY),
+    }
+    if view.folder_summary is not None:
+        summary = dict(view.folder_summary)
+        summary["calculated_at"] = rfc3339(summary["calculated_at"])
+        out["folder_summary"] = summary
+    if view.extended is not None:
+        ext = view.extended
+        extended: dict[str, Any] = {
+            "storage_policy": policy_wire(rt, ext.get("storage_policy")),
+            "storage_used": ext.get("storage_used", 0),
+            "entities": [entity_wire(rt, e) for e in ext.get("entities", [])],
+            "shares": ext.get("shares") or [],
+            "view": ext.get("view"),
+        }
+        out["extended_info"] = omit_empty(extended, "storage_policy", "entities", "shares", "view")
+    return omit_empty(out, "shared", "capability", "owned")
+
+
+def empty_parent() -> dict[str, Any]:
+    """The zero FileResponse the reference sends as ``parent`` of root-less file systems."""
+    return {"type": 0, "id": "", "name": "", "created_at": ZERO_TIME, "updated_at": ZERO_TIME, "size": 0,
+            "metadata": None, "path": "", "primary_entity": ""}
+
+
+def listing_wire(rt: Runtime, listing: Listing) -> dict[str, Any]:
+    pagination = omit_empty(dict(listing.pagination), "total_items", "next_token", "is_cursor")
+    trash_like = listing.fs in ("trash", "shared_with_me")
+    props = {
+        "capability": boolset.encode(listing.capability),
+        "max_page_size": listing.max_page_size,
+        "order_by_options": (["created_at"] if trash_like else None) if listing.searching
+        else ["name", "size", "updated_at", "created_at"],
+        "order_direction_options": None if listing.searching else ["asc", "desc"],
+    }
+    out: dict[str, Any] = {
+        "files": [file_wire(rt, f) for f in listing.files],
+        "parent": file_wire(rt, listing.parent) if listing.parent else empty_parent(),
+        "pagination": pagination,
+        "props": props,
+        "context_hint": None,
+        "mixed_type": listing.searching,
+        "recursion_limit_reached": listing.recursion_limit_reached,
+        "storage_policy": policy_wire(rt, listing.policy),
+        "view": listing.view,
+    }
+    return omit_empty(out, "recursion_limit_reached", "storage_policy", "view")
+
+
+class CreateBody(Body):
+    uri: str = Field(min_length=1, max_length=65535)
+    type: Literal["file", "folder"]
+    metadata: dict[str, str] | None = Field(default=None, max_length=256)
+    err_on_conflict: bool = False

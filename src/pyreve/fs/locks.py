@@ -1,0 +1,95 @@
+"""Path locks shared by the File API and WebDAV, stored in the database so every worker sees them.
+
+A lock covers one path of one owner's tree (depth 0) or the path and everything below it (depth
+infinity). Operations check that no lock they do not hold covers their targets; conflicts answer
+40073 with the lock details (spec: files.md §17).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pyreve.db.models import FsLock
+from pyreve.errors import AppError, Code
+from pyreve.fs.uri import FileURI
+from pyreve.kit.clock import utcnow
+
+# Lock owner applications, as clients know them.
+APP_UPLOAD, APP_DAV, APP_VIEWER = "upload", "dav", "viewer"
+
+
+@dataclass(frozen=True)
+class Held:
+    token: str
+    path: str
+
+
+def _covers(lock_path: str, lock_infinite: bool, target: str, target_infinite: bool) -> bool:
+    if lock_path == target:
+        return True
+    if lock_infinite and (lock_path == "/" or target.startswith(lock_path.rstrip("/") + "/")):
+        return True
+    return target_infinite and (target == "/" or lock_path.startswith(target.rstrip("/") + "/"))
+
+
+async def conflicts(session: AsyncSession, owner_id: int, path: str, infinite: bool,
+                    held: frozenset[str] = frozenset()) -> list[FsLock]:
+    now = utcnow()
+    stmt = sa.select(FsLock).where(FsLock.owner_id == owner_id,
+                                   sa.or_(FsLock.expires_at.is_(None), FsLock.expires_at > now))
+    rows = (await session.execute(stmt)).scalars()
+    return [lock for lock in rows if lock.token not in held
+            and _covers(lock.path, lock.depth_infinity, path, infinite)]
+
+
+def conflict_error(locks: list[FsLock], owner_uri: FileURI | None, reveal: bool) -> AppError:
+    data: list[dict[str, Any]] = []
+    for lock in locks:
+        item: dict[str, Any] = {"type": 1 if lock.depth_infinity else 0,
+                                "owner": {"application": lock.application or {"type": "dav"}}}
+        if reveal and owner_uri is not None:
+            item["path"] = str(owner_uri.root().join(*[e for e in lock.path.split("/") if e]))
+            item["token"] = lock.token
+        data.append(item)
+    return AppError(Code.LOCK_CONFLICT, "Lock conflict", data=data)
+
+
+async def ensure_unlocked(session: AsyncSession, owner_id: int, targets: list[tuple[str, bool]],
+                          owner_uri: FileURI | None, reveal: bool, held: frozenset[str] = frozenset()) -> None:
+    found: list[FsLock] = []
+    for path, infinite in targets:
+        found.extend(await conflicts(session, owner_id, path, infinite, held))
+    if found:
+        unique = {lock.token: lock for lock in found}
+        raise conflict_error(list(unique.values()), owner_uri, reveal)
+
+
+async def acquire(session: AsyncSession, owner_id: int, path: str, infinite: bool, application: dict[str, Any],
+                  ttl: timedelta | None, owner_uri: FileURI | None = None, reveal: bool = True,
+                  token: str | None = None) -> str:
+    existing = await conflicts(session, owner_id, path, infinite)
+    if existing:
+        raise conflict_error(existing, owner_uri, reveal)
+    token = token or "opaquelocktoken:" + secrets.token_hex(16)
+    now = utcnow()
+    session.add(FsLock(token=token, owner_id=owner_id, path=path, depth_infinity=infinite,
+                       application=application, created_at=now, expires_at=now + ttl if ttl else None))
+    await session.flush()
+    return token
+
+
+async def release(session: AsyncSession, tokens: list[str]) -> int:
+    if not tokens:
+        return 0
+    result = await session.execute(sa.delete(FsLock).where(FsLock.token.in_(tokens)))
+    return int(result.rowcount or 0)
+
+
+async def purge_expired(session: AsyncSession) -> None:
+    await session.execute(sa.delete(FsLock).where(FsLock.expires_at.is_not(None), FsLock.expires_at <= utcnow()))
