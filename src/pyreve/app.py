@@ -33,7 +33,8 @@ from pyreve.services.bootstrap import close_runtime, open_runtime
 
 API_PREFIX = "/api/v4"
 # Routes whose body is raw bytes with their own limits.
-_RAW_BODY_PATHS = ("/api/v4/user/setting/avatar",)
+_RAW_BODY_PATHS = ("/api/v4/user/setting/avatar", "/api/v4/file/upload/", "/api/v4/file/content",
+                   "/api/v4/file/wopi/", "/api/v4/callback/")
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
