@@ -19,10 +19,14 @@ from pyreve.services.settings import SiteSettings
 from pyreve.services.tokens import TokenSigner
 
 
-def choose_kv(config: Config, engine: object, workers: int) -> KVStore:
-    """Redis when configured; otherwise memory for one worker, the database for several."""
+def choose_kv(config: Config, engine: object, workers: int, site_id: str = "") -> KVStore:
+    """Redis when configured; otherwise memory for one worker, the database for several.
+
+    Redis keys carry the site id, so sites sharing one Redis database never see each other's
+    sessions, reset secrets or counters.
+    """
     if config.redis.server:
-        return RedisKV(config.redis)
+        return RedisKV(config.redis, prefix=f"pyreve:{site_id}:" if site_id else "pyreve:")
     if workers > 1:
         return SqlKV(engine)  # type: ignore[arg-type]
     return MemoryKV()
@@ -42,7 +46,8 @@ async def open_runtime(config: Config, *, workers: int = 1) -> Runtime:
     )
     return Runtime(
         config=config, engine=engine, sessions=async_sessionmaker(engine, expire_on_commit=False),
-        kv=choose_kv(config, engine, workers), settings=settings, ids=HashIds(settings.str("hash_id_salt")),
+        kv=choose_kv(config, engine, workers, settings.str("siteID")), settings=settings,
+        ids=HashIds(settings.str("hash_id_salt")),
         tokens=TokenSigner(settings.str("secret_key")), identity=IdentityCache(engine),
         anonymous_group=anonymous_group,
     )
