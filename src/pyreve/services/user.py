@@ -35,7 +35,7 @@ ACTIVATION_TTL = 24 * 3600
 RESET_TTL = 3600
 TWO_FA_INIT_TTL = 600
 _THEME = re.compile(
-    r"^(#[0-9a-fA-F]{3,8}|rgba?\(\s*[\d.%\s,/]+\)|hsla?\(\s*[\d.%\s,/deg]+\))$"
+    r"^(#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})|rgba?\(\s*[\d.%\s,/]+\)|hsla?\(\s*[\d.%\s,/deg]+\))$"
 )
 # Pillow refuses to decode images with more pixels than this (decompression bombs).
 Image.MAX_IMAGE_PIXELS = 40_000_000
