@@ -95,9 +95,10 @@ async def read_json(request: Request) -> dict[str, Any]:
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise ParamError("JSON marshall error") from None
+        data = None
     if not isinstance(data, dict):
-        raise ParamError("JSON marshall error")
+        # A binding failure like any other: "JSON marshall error", without a correlation id.
+        raise RequestValidationError([{"type": "json_invalid", "loc": ("body",), "msg": "JSON marshall error"}])
     return data
 
 
@@ -117,7 +118,12 @@ def body_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 async def captcha_checked_body(request: Request, ctx: Ctx, model: type[M], switch: str) -> M:
     """Read a form body; when the ``switch`` setting is on, its captcha is checked before validation."""
-    data = await read_json(request)
+    try:
+        data = await read_json(request)
+    except RequestValidationError:
+        if ctx.rt.settings.bool(switch):  # the captcha cannot be read from it: a captcha failure
+            raise AppError(Code.CAPTCHA_ERROR, "CAPTCHA not match.") from None
+        raise
     if ctx.rt.settings.bool(switch):
         await captcha.verify(ctx.rt, data)
     return validate(model, data)

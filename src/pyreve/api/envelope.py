@@ -119,6 +119,8 @@ async def validation_error_handler(request: Request, exc: Exception) -> Response
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if request.url.path.startswith("/api/"):
+        if exc.status_code == 400:  # the body could not be decoded (e.g. not UTF-8): a binding failure
+            return EnvelopeResponse({"code": int(Code.PARAM_ERR), "msg": "JSON marshall error"})
         code = Code.NOT_FOUND if exc.status_code == 404 else Code.PARAM_ERR
         msg = "Not found" if exc.status_code == 404 else exc.detail
         return EnvelopeResponse({"code": int(code), "msg": str(msg), "correlation_id": correlation_id(request)})
