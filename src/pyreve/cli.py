@@ -72,6 +72,13 @@ async def _create_admin(config: Config, email: str, password: str) -> str:
 
 
 def cmd_admin_create(args: argparse.Namespace) -> int:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(args.email, check_deliverability=False)
+    except EmailNotValidError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if len(args.password) < 6:
         print("error: the password needs at least 6 characters", file=sys.stderr)
         return 2
