@@ -161,14 +161,35 @@ def env_overrides(environ: dict[str, str]) -> dict[str, dict[str, str]]:
     return out
 
 
+def _create_default(path: Path) -> None:
+    """Write a first ``conf.ini``: readable by its owner only from the start, and never half written.
+
+    Of several processes starting at once, the first to link its copy into place wins; the others
+    read that one.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(_DEFAULT_CONF.format(session_secret=random_string(64)))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def load(data_dir: Path, path: Path | None = None, environ: dict[str, str] | None = None) -> Config:
     """Read (creating on first run) ``conf.ini``; environment overrides win over the file."""
     data_dir = Path(data_dir)
     path = Path(path) if path else data_dir / "conf.ini"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_DEFAULT_CONF.format(session_secret=random_string(64)))
-        path.chmod(0o600)
+        _create_default(path)
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     parser.optionxform = str  # type: ignore[assignment,method-assign]  # keys are case-sensitive
     try:
@@ -198,4 +219,10 @@ def load(data_dir: Path, path: Path | None = None, environ: dict[str, str] | Non
         config.database.type = "sqlite"
     if config.database.type not in ("sqlite", "postgres", "mysql"):
         raise ConfigError(f"Database.Type {config.database.type!r} is not supported (sqlite, postgres, mysql)")
+    try:
+        port = config.listen_host_port[1]
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"System.Listen: {config.system.listen!r} is not [host]:port")
     return config
