@@ -73,7 +73,8 @@ def kv_value(database: Database, kv: str, key: str) -> str | None:
         async def read_redis() -> str | None:
             client = Redis.from_url(f"redis://{REDIS_SERVER}/0", decode_responses=True)
             try:
-                return await client.get(f"pyreve:{site_id}:{key}")  # type: ignore[no-any-return]
+                value = await client.get(f"pyreve:{site_id}:{key}")
+                return None if value is None else str(value)
             finally:
                 await client.aclose()
 

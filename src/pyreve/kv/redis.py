@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from redis.asyncio import Redis
 
 from pyreve.config import RedisConfig
@@ -22,7 +24,7 @@ class RedisKV(KVStore):
         self._incr = self._redis.register_script(_INCR)
 
     async def get(self, key: str) -> str | None:
-        return await self._redis.get(self._prefix + key)  # type: ignore[no-any-return]
+        return cast(str | None, await self._redis.get(self._prefix + key))
 
     async def set(self, key: str, value: str, ttl: float | None = None) -> None:
         await self._redis.set(self._prefix + key, value, px=int(ttl * 1000) if ttl else None)
@@ -31,7 +33,7 @@ class RedisKV(KVStore):
         await self._redis.delete(self._prefix + key)
 
     async def pop(self, key: str) -> str | None:
-        return await self._redis.getdel(self._prefix + key)  # type: ignore[no-any-return]
+        return cast(str | None, await self._redis.getdel(self._prefix + key))
 
     async def incr(self, key: str, ttl: float) -> int:
         return int(await self._incr(keys=[self._prefix + key], args=[int(ttl * 1000)]))

@@ -5,7 +5,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
@@ -17,7 +17,7 @@ from pyreve.kv.base import KVStore
 
 log = logging.getLogger(__name__)
 
-_T = KVEntry.__table__
+_T = cast(sa.Table, KVEntry.__table__)
 _R = TypeVar("_R")
 _ATTEMPTS = 6
 _SWEEP_EVERY = 256
@@ -32,7 +32,7 @@ def _transient(exc: sa.exc.DBAPIError) -> bool:
     sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     if sqlstate in _PG_TRANSIENT:
         return True
-    args = getattr(orig, "args", ())
+    args: tuple[Any, ...] = getattr(orig, "args", ())
     return bool(args) and args[0] in _MYSQL_TRANSIENT
 
 
@@ -80,6 +80,10 @@ class SqlKV(KVStore):
         except sa.exc.DBAPIError as exc:  # best effort: expired rows are invisible anyway
             log.warning("sweeping expired KV entries failed: %s", exc)
 
+    def _returning(self, conn: AsyncConnection, feature: str) -> bool:
+        """Whether RETURNING can be used: PostgreSQL and SQLite 3.35+ (MySQL lacks it; MariaDB varies)."""
+        return self._dialect != "mysql" and bool(getattr(conn.dialect, feature, False))
+
     def _insert(self) -> Any:
         if self._dialect == "postgresql":
             return postgresql.insert(_T)
@@ -117,7 +121,7 @@ class SqlKV(KVStore):
     async def pop(self, key: str) -> str | None:
         async def work(conn: AsyncConnection) -> str | None:
             now = time.time()
-            if self._dialect == "mysql":  # MySQL has no DELETE ... RETURNING: lock the row, then delete it
+            if not self._returning(conn, "delete_returning"):  # lock the row, then delete it
                 row = (await conn.execute(
                     sa.select(_T.c.value, _T.c.expires_at).where(_T.c.key == key).with_for_update()
                 )).first()
@@ -150,12 +154,15 @@ class SqlKV(KVStore):
                                    else_=sa.cast(sa.cast(_T.c.value, sa.BigInteger) + 1, sa.String))),
                  ("expires_at", sa.case((expired, now + ttl), else_=_T.c.expires_at))],
             )
-            if self._dialect == "mysql":
+            if not self._returning(conn, "insert_returning"):
                 await conn.execute(stmt)
-                # The row stays locked by this transaction, so this reads what the upsert wrote.
+                # The row stays locked (or, on SQLite, the database) by this transaction until it
+                # ends, so this reads what the upsert wrote.
                 value = await conn.scalar(sa.select(_T.c.value).where(_T.c.key == key))
             else:
                 value = await conn.scalar(stmt.returning(_T.c.value))
+            if value is None:  # cannot happen: the upsert wrote the row in this transaction
+                raise RuntimeError(f"counter {key!r} vanished")
             return int(value)
 
         return await self._write(work)
