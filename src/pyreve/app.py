@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
@@ -30,6 +31,7 @@ from pyreve.api.envelope import (
 )
 from pyreve.errors import AppError, Code, ParamError
 from pyreve.services.bootstrap import close_runtime, open_runtime
+from pyreve.services.file import run_trash_collector
 
 API_PREFIX = "/api/v4"
 # Routes whose body is raw bytes with their own limits.
@@ -98,9 +100,12 @@ def create_app(config: boot_config.Config, *, workers: int = 1) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.rt = await open_runtime(config, workers=workers)
+        trash_collector = asyncio.create_task(run_trash_collector(app.state.rt))
         try:
             yield
         finally:
+            trash_collector.cancel()
+            await asyncio.gather(trash_collector, return_exceptions=True)
             await close_runtime(app.state.rt)
 
     app = FastAPI(

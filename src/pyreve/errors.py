@@ -149,3 +149,12 @@ class TooManyAttempts(AppError):
     def __init__(self, retry_after: int):
         super().__init__(Code.NO_PERMISSION, f"Too many attempts, retry in {retry_after} seconds")
         self.retry_after = retry_after
+
+
+class BatchError(AppError):
+    """Some items of a batch failed: ``errors`` maps each failed item (its canonical URI) to its error."""
+
+    def __init__(self, errors: dict[str, AppError]):
+        msg = next(iter(errors.values())).msg if len(errors) == 1 else "One or more operation failed"
+        super().__init__(Code.BATCH_NOT_FULLY_COMPLETED, msg)
+        self.errors = errors

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pyreve.errors import AppError, Code, TooManyAttempts
+from pyreve.errors import AppError, BatchError, Code, TooManyAttempts
 
 log = logging.getLogger("pyreve.api")
 API_HEADERS = {"cache-control": "private, no-cache"}
@@ -48,7 +48,7 @@ def correlation_id(request: Request) -> str:
     return given if _UUID.match(given) else str(uuid.uuid4())
 
 
-def error_payload(err: AppError, request: Request | None, debug: bool) -> dict[str, Any]:
+def error_payload(err: AppError, request: Request | None, debug: bool, cid: str = "") -> dict[str, Any]:
     payload: dict[str, Any] = {"code": err.code}
     if err.data is not None:
         payload["data"] = err.data
@@ -56,7 +56,11 @@ def error_payload(err: AppError, request: Request | None, debug: bool) -> dict[s
     if debug and err.cause is not None:
         payload["error"] = str(err.cause)
     if request is not None:
-        payload["correlation_id"] = correlation_id(request)
+        cid = cid or correlation_id(request)
+        payload["correlation_id"] = cid
+    if isinstance(err, BatchError):
+        payload["aggregated_error"] = {key: error_payload(inner, request, debug, cid)
+                                       for key, inner in err.errors.items()}
     return payload
 
 

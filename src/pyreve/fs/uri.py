@@ -38,9 +38,12 @@ class FileURI:
 
     @classmethod
     def parse(cls, text: str) -> FileURI:
-        if not isinstance(text, str) or len(text) > MAX_URI_LENGTH:
+        if not isinstance(text, str) or len(text) > MAX_URI_LENGTH or any(c < " " or c == "\x7f" for c in text):
             raise ParamError("Invalid URI")
-        parts = urlsplit(text)
+        try:
+            parts = urlsplit(text)
+        except ValueError:
+            raise ParamError("Invalid URI") from None
         if parts.scheme.lower() != SCHEME:
             raise ParamError("unknown uri scheme")
         netloc = parts.netloc
@@ -53,6 +56,8 @@ class FileURI:
         if fs not in FILE_SYSTEMS:
             raise ParamError("unknown file system")
         path = unicodedata.normalize("NFC", clean_path(unquote(parts.path)))
+        if "\x00" in path:
+            raise ParamError("Invalid URI")
         query = tuple(parse_qsl(parts.query, keep_blank_values=True))
         return cls(fs=fs, path=path, id=ident, password=password, query=query)
 
@@ -81,12 +86,13 @@ class FileURI:
     def without_query(self) -> FileURI:
         return replace(self, query=())
 
-    def same(self, other: FileURI) -> bool:
-        return (self.fs, self.id, self.path) == (other.fs, other.id, other.path)
+    def same(self, other: FileURI, default_id: str = "") -> bool:
+        """Same file system, id (``default_id`` standing in for a missing one) and path; the query is ignored."""
+        return (self.fs, self.id or default_id, self.path) == (other.fs, other.id or default_id, other.path)
 
-    def is_descendant_of(self, parent: FileURI) -> bool:
+    def is_descendant_of(self, parent: FileURI, default_id: str = "") -> bool:
         """Equal to or below ``parent`` in the same file system."""
-        if (self.fs, self.id) != (parent.fs, parent.id):
+        if (self.fs, self.id or default_id) != (parent.fs, parent.id or default_id):
             return False
         return parent.path == "/" or self.path == parent.path or self.path.startswith(parent.path + "/")
 

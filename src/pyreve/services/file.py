@@ -1,9 +1,16 @@
-"""File API use cases: list, info, create (spec: files.md). Uploads and downloads: services/transfer.py."""
+"""File API use cases (spec: files.md): list, info, create and the tree operations.
+
+Uploads and downloads: services/transfer.py. The tree logic itself lives in fs/operations.py and
+fs/listing.py; each function here is one transaction.
+"""
 
 from __future__ import annotations
 
-import base64
+import asyncio
 import json
+import logging
+import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,27 +22,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyreve.db.models import Entity, File, StoragePolicy
 from pyreve.db.models.file import ENTITY_VERSION, FILE, FOLDER
 from pyreve.db.repos import files as repo
+from pyreve.db.repos import users as user_repo
 from pyreve.db.uow import unit_of_work
 from pyreve.errors import AppError, Code, OwnerOnly, ParamError
 from pyreve.fs import capabilities as cap
-from pyreve.fs import locks, tree, views
+from pyreve.fs import listing as listing_mod
+from pyreve.fs import locks, operations, tree, views
 from pyreve.fs.metadata import validate_patches
 from pyreve.fs.names import clean_name
-from pyreve.fs.navigators import (
-    DIRECTION_OPTIONS,
-    ORDER_BY_OPTIONS,
-    MyNavigator,
-    Navigator,
-    navigator_for,
-    not_supported,
-)
+from pyreve.fs.navigators import MyNavigator, Navigator, navigator_for, not_supported
+from pyreve.fs.operations import Actor, Batch
 from pyreve.fs.search import is_search, search_page
 from pyreve.fs.storage import check_name_allowed, new_source
-from pyreve.fs.uri import FileURI
-from pyreve.kit.clock import utcnow
+from pyreve.fs.uri import MY, FileURI
 from pyreve.kit.hashid import IdType
-from pyreve.services.context import Ctx
+from pyreve.services.context import Ctx, Runtime
 
+log = logging.getLogger("pyreve.file")
+IS_ADMIN, ADVANCE_DELETE = 0, 12  # group permission bits
 DEFAULT_PAGE_SIZE = 100
 
 
@@ -72,15 +76,27 @@ def parse_uri(text: str) -> FileURI:
     return FileURI.parse(text)
 
 
+def parse_uris(ctx: Ctx, texts: list[str]) -> list[FileURI]:
+    """A batch of URIs: at most ``max_batched_file`` (40074), each well formed (40001)."""
+    limit = ctx.rt.settings.int("max_batched_file", 3000)
+    if len(texts) > limit:
+        raise AppError(Code.TOO_MANY_URIS, f"Maximum allowed batch size: {limit}")
+    try:
+        return [FileURI.parse(text) for text in texts]
+    except AppError:
+        raise ParamError("unknown uri") from None
+
+
 def display_name(file: File, meta: dict[str, str]) -> str:
     """Trashed entries show the last element of their original URI."""
-    restore = meta.get("sys:restore_uri")
-    if file.file_children is None and file.name and restore:
-        try:
-            return FileURI.parse(restore).name or file.name
-        except AppError:
-            return file.name
-    return file.name
+    return operations.display_name(file, meta)
+
+
+def actor(ctx: Ctx) -> Actor:
+    group = ctx.user.group
+    return Actor(user_id=ctx.user.id, ids=ctx.rt.ids, max_storage=group.max_storage,
+                 max_walked=max(1, int(group.settings.get("max_walked_files") or 100000)),
+                 trash_retention=int(group.settings.get("trash_retention") or 0), is_admin=group.can(IS_ADMIN))
 
 
 async def view_of(session: AsyncSession, nav: Navigator, file: File, uri: FileURI, user_id: int,
@@ -98,42 +114,6 @@ async def group_policy(session: AsyncSession, ctx: Ctx) -> StoragePolicy | None:
     return await session.get(StoragePolicy, policy_id) if policy_id else None
 
 
-# --- cursor tokens ---------------------------------------------------------------------------------
-
-def _encode_token(ctx: Ctx, last: File | None, order: str, start_with_file: bool) -> str:
-    payload: dict[str, Any] = {}
-    if last is not None:
-        payload["id"] = ctx.rt.ids.encode(last.id, IdType.FILE)
-        if order == "name":
-            payload["string"] = last.name
-        elif order == "size":
-            payload["int"] = last.size
-        elif order == "updated_at":
-            payload["time"] = last.updated_at.isoformat()
-    if start_with_file:
-        payload["start_with_file"] = True
-    return base64.b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
-
-
-def _decode_token(ctx: Ctx, token: str, order: str) -> tuple[tuple[Any, int] | None, bool]:
-    try:
-        payload = json.loads(base64.b64decode(token, validate=True))
-        start_with_file = bool(payload.get("start_with_file"))
-        if "id" not in payload:
-            return None, start_with_file
-        last_id = ctx.rt.ids.decode(str(payload["id"]), IdType.FILE)
-        value: Any = last_id
-        if order == "name":
-            value = str(payload["string"])
-        elif order == "size":
-            value = int(payload["int"])
-        elif order == "updated_at":
-            value = datetime.fromisoformat(str(payload["time"]))
-        return (value, last_id), start_with_file
-    except (ValueError, KeyError, TypeError, AppError):
-        raise ParamError("Invalid page token") from None
-
-
 # --- listing ---------------------------------------------------------------------------------------
 
 async def list_files(ctx: Ctx, uri_text: str, page: int, page_size: int, order_by: str, direction: str,
@@ -143,10 +123,6 @@ async def list_files(ctx: Ctx, uri_text: str, page: int, page_size: int, order_b
     nav.require(cap.LIST_CHILDREN)
     settings = ctx.rt.settings
     max_page_size = settings.int("max_page_size", 2000)
-    if order_by and order_by not in ORDER_BY_OPTIONS:
-        raise ParamError("Invalid order_by")
-    if direction and direction not in DIRECTION_OPTIONS:
-        raise ParamError("Invalid order_direction")
     async with unit_of_work(ctx.rt.sessions) as session:
         folder: File | None = None
         if nav.has_root or uri.elements:
@@ -155,16 +131,22 @@ async def list_files(ctx: Ctx, uri_text: str, page: int, page_size: int, order_b
                 raise AppError(Code.PARENT_NOT_EXIST, "Path not exist")
             if folder.is_symbolic:
                 raise tree.symbolic_error()
-        view = await views.effective(session, uri.fs, folder if nav.has_root else None, ctx.user.settings)
+            if not nav.has_root:  # trash and shared_with_me are flat
+                raise AppError(Code.PARENT_NOT_EXIST, "Path not exist")
+        view = await views.effective(session, uri.fs, folder, ctx.user.settings)
         size = page_size or int((view or {}).get("page_size") or DEFAULT_PAGE_SIZE)
         size = max(1, min(size, max_page_size))
         order = order_by or str((view or {}).get("order") or "")
-        desc = (direction or str((view or {}).get("order_direction") or "asc")) == "desc"
+        direction = direction or str((view or {}).get("order_direction") or "")
+        desc = direction == "desc"
+        if view is not None:
+            view = {**view, "page_size": size}
+            view.update({k: v for k, v in (("order", order), ("order_direction", direction)) if v})
         searching = is_search(uri)
         listing = Listing(files=[], parent=None, pagination={}, capability=nav.capabilities,
                           max_page_size=max_page_size, searching=searching, fs=uri.fs,
                           policy=await group_policy(session, ctx) if nav.has_root else None, view=view)
-        if folder is not None and nav.has_root:
+        if folder is not None:
             listing.parent = await view_of(session, nav, folder, uri.without_query(), ctx.user.id)
         if searching:
             category = uri.query_values("category")
@@ -172,87 +154,27 @@ async def list_files(ctx: Ctx, uri_text: str, page: int, page_size: int, order_b
             if category and not category_query:
                 raise ParamError("Unknown category")
             rows, next_token, limited = await search_page(
-                session, nav, folder if nav.has_root else None, uri, size, next_page_token,
+                session, nav, folder, uri, size, next_page_token,
                 category_query=category_query, max_folders=settings.int("max_recursive_searched_folder", 65535))
             listing.recursion_limit_reached = limited
             listing.pagination = {"page": 0, "page_size": size, "next_token": next_token, "is_cursor": True}
-            parent_uris = await _uris_for_search(session, nav, uri, folder, rows)
+            hit_uris = await listing_mod.search_hit_uris(session, nav, uri, folder, rows)
             metas = await repo.metadata(session, [r.id for r in rows])
-            listing.files = [await view_of(session, nav, r, parent_uris[r.id], ctx.user.id, metas[r.id])
-                             for r in rows]
+            listing.files = [await view_of(session, nav, r, hit_uris[r.id], ctx.user.id, metas[r.id]) for r in rows]
             return listing
         where = nav.children_filter(folder)
         if settings.bool("use_cursor_pagination") or next_page_token:
-            rows, next_token = await _cursor_page(ctx, session, where, order, desc, size, next_page_token)
+            rows, next_token = await listing_mod.cursor_page(session, ctx.rt.ids, where, order, desc, size,
+                                                             next_page_token)
             listing.pagination = {"page": 0, "page_size": size, "next_token": next_token, "is_cursor": True}
         else:
-            rows, total = await _offset_page(session, where, order, desc, max(page, 0), size)
+            rows, total = await listing_mod.offset_page(session, where, order, desc, max(page, 0), size)
             listing.pagination = {"page": max(page, 0), "page_size": size, "total_items": total}
         metas = await repo.metadata(session, [r.id for r in rows])
         base = uri.without_query()
         listing.files = [await view_of(session, nav, r, nav.child_uri(base, r), ctx.user.id, metas[r.id])
                          for r in rows]
         return listing
-
-
-async def _cursor_page(ctx: Ctx, session: AsyncSession, where: Any, order: str, desc: bool, size: int,
-                       token: str) -> tuple[list[File], str | None]:
-    """Folders first, then files; each phase keyset-paginated on (order column, id)."""
-    after, in_files = _decode_token(ctx, token, order) if token else (None, False)
-    rows: list[File] = []
-    if not in_files:
-        folders = await repo.page(session, [*where, File.type == FOLDER], order, desc, after, size + 1)
-        if len(folders) > size:
-            return folders[:size], _encode_token(ctx, folders[size - 1], order, False)
-        rows, after = folders, None
-    room = size - len(rows)
-    files = await repo.page(session, [*where, File.type == FILE], order, desc, after, room + 1)
-    if room == 0:
-        return rows, _encode_token(ctx, None, order, True) if files else None
-    if len(files) > room:
-        rows += files[:room]
-        return rows, _encode_token(ctx, rows[-1], order, True)
-    return rows + files, None
-
-
-async def _offset_page(session: AsyncSession, where: Any, order: str, desc: bool, page: int, size: int
-                       ) -> tuple[list[File], int]:
-    folder_count = await repo.count(session, [*where, File.type == FOLDER])
-    file_count = await repo.count(session, [*where, File.type == FILE])
-    start = page * size
-    rows: list[File] = []
-    if start < folder_count:
-        rows = await repo.offset_page(session, [*where, File.type == FOLDER], order, desc, start, size)
-    if len(rows) < size:
-        file_start = max(0, start - folder_count)
-        rows += await repo.offset_page(session, [*where, File.type == FILE], order, desc, file_start,
-                                       size - len(rows))
-    return rows, folder_count + file_count
-
-
-async def _uris_for_search(session: AsyncSession, nav: Navigator, uri: FileURI, folder: File | None,
-                           rows: list[File]) -> dict[int, FileURI]:
-    """Each hit's URI: its path below the searched folder (parents walked once per distinct folder)."""
-    base = uri.without_query()
-    out: dict[int, FileURI] = {}
-    folder_paths: dict[int | None, list[str]] = {}
-    for row in rows:
-        if folder is None or not nav.has_root:
-            out[row.id] = nav.child_uri(base, row)
-            continue
-        parent_id = row.file_children
-        if parent_id not in folder_paths:
-            names: list[str] = []
-            current = parent_id
-            while current is not None and current != folder.id:
-                parent = await repo.by_id(session, current)
-                if parent is None:
-                    break
-                names.append(parent.name)
-                current = parent.file_children
-            folder_paths[parent_id] = list(reversed(names))
-        out[row.id] = base.join(*folder_paths[parent_id], row.name)
-    return out
 
 
 # --- info ------------------------------------------------------------------------------------------
@@ -265,10 +187,7 @@ async def resolve_owned(ctx: Ctx, session: AsyncSession, uri: FileURI, *bits: in
 
 
 async def owner_uri(ctx: Ctx, session: AsyncSession, file: File) -> FileURI:
-    where = await tree.locate(session, file)
-    if where.in_trash:
-        return FileURI(fs="trash").join(where.top.name)
-    return FileURI(fs="my").join(*where.elements)
+    return await operations.owner_uri(session, file)
 
 
 async def info(ctx: Ctx, uri_text: str, file_id: str, extended: bool, folder_summary: bool) -> FileView:
@@ -288,8 +207,8 @@ async def info(ctx: Ctx, uri_text: str, file_id: str, extended: bool, folder_sum
             nav = navigator_for(uri, ctx.user.id, ctx.rt.ids)
         else:
             raise ParamError("uri is required")
-        if file.file_children is None and file.name == "":
-            raise AppError(Code.NO_PERMISSION, "cannot operate root file")
+        if operations.is_root(file):
+            raise operations.root_error()
         result = await view_of(session, nav, file, uri, ctx.user.id)
         if folder_summary and file.type == FOLDER:
             if file.owner_id != ctx.user.id:
@@ -301,28 +220,19 @@ async def info(ctx: Ctx, uri_text: str, file_id: str, extended: bool, folder_sum
 
 
 async def _folder_summary(ctx: Ctx, session: AsyncSession, folder: File) -> dict[str, Any]:
-    limit = int(ctx.user.group.settings.get("max_walked_files") or 100000)
-    size = files = folders = walked = 0
-    level = [folder.id]
-    completed = True
-    while level:
-        rows = (await session.execute(sa.select(File.id, File.type, File.size)
-                                      .where(File.file_children.in_(level)))).all()
-        level = []
-        for row in rows:
-            walked += 1
-            if walked > limit:
-                completed = False
-                break
-            if row.type == FOLDER:
-                folders += 1
-                level.append(row.id)
-            else:
-                files += 1
-                size += row.size or 0
-        if not completed:
-            break
-    return {"size": size, "files": files, "folders": folders, "completed": completed, "calculated_at": utcnow()}
+    """Walked once per ``folder_props_timeout`` seconds (kept in the KV store)."""
+    key = f"folder_summary_{folder.id}"
+    cached = await ctx.rt.kv.get(key)
+    if cached:
+        summary = json.loads(cached)
+        summary["calculated_at"] = datetime.fromisoformat(summary["calculated_at"])
+        return summary  # type: ignore[no-any-return]
+    limit = max(1, int(ctx.user.group.settings.get("max_walked_files") or 100000))
+    summary = await listing_mod.folder_summary(session, folder, limit)
+    ttl = ctx.rt.settings.int("folder_props_timeout", 300)
+    if ttl > 0:
+        await ctx.rt.kv.set(key, json.dumps({**summary, "calculated_at": summary["calculated_at"].isoformat()}), ttl)
+    return summary
 
 
 async def _extended(ctx: Ctx, session: AsyncSession, file: File) -> dict[str, Any]:
@@ -397,3 +307,183 @@ async def _create_in(ctx: Ctx, session: AsyncSession, nav: Navigator, uri: FileU
         file.primary_entity = entity.id
     await repo.set_metadata(session, file.id, metadata, public=True)
     return await view_of(session, nav, file, uri, ctx.user.id)
+
+
+# --- tree operations -------------------------------------------------------------------------------
+
+async def rename(ctx: Ctx, uri_text: str, new_name: str) -> FileView:
+    uri = parse_uri(uri_text)
+    async with unit_of_work(ctx.rt.sessions) as session:
+        await _lock_tree(ctx, session)
+        policy = await group_policy(session, ctx)
+        nav, file, new_uri = await operations.rename(session, actor(ctx), uri, new_name, policy)
+        return await view_of(session, nav, file, new_uri, ctx.user.id)
+
+
+async def move(ctx: Ctx, uris: list[str], dst: str, copy: bool) -> None:
+    sources = parse_uris(ctx, uris)
+    try:
+        destination = FileURI.parse(dst)
+    except AppError:
+        raise ParamError("unknown destination uri") from None
+    batch = Batch()
+    async with unit_of_work(ctx.rt.sessions) as session:
+        await _lock_tree(ctx, session)
+        await operations.move_or_copy(session, actor(ctx), sources, destination, copy, batch)
+    batch.raise_if_failed()
+
+
+async def delete(ctx: Ctx, uris: list[str], unlink: bool, skip_soft_delete: bool) -> None:
+    targets = parse_uris(ctx, uris)
+    if unlink and not ctx.user.group.can(ADVANCE_DELETE):
+        raise AppError(Code.NO_PERMISSION, "advance delete permission is required")
+    batch = Batch()
+    who = actor(ctx)
+    async with unit_of_work(ctx.rt.sessions) as session:
+        await _lock_tree(ctx, session)
+        if skip_soft_delete:
+            found = await operations.resolve(session, who, targets, (cap.DELETE, cap.LOCK), batch)
+            await operations.delete_forever(session, who, found, unlink)
+        else:
+            found = await operations.resolve(session, who, targets, (cap.SOFT_DELETE,), batch)
+            await operations.soft_delete(session, who, found)
+    batch.raise_if_failed()
+
+
+async def restore(ctx: Ctx, uris: list[str]) -> None:
+    targets = parse_uris(ctx, uris)
+    batch = Batch()
+    async with unit_of_work(ctx.rt.sessions) as session:
+        await _lock_tree(ctx, session)
+        await operations.restore(session, actor(ctx), targets, batch)
+    batch.raise_if_failed()
+
+
+async def empty_trash(ctx: Ctx) -> None:
+    async with unit_of_work(ctx.rt.sessions) as session:
+        await _lock_tree(ctx, session)
+        await operations.empty_trash(session, actor(ctx))
+
+
+async def patch_metadata(ctx: Ctx, uris: list[str], patches: list[dict[str, Any]]) -> None:
+    targets = parse_uris(ctx, uris)
+    valid = validate_patches(patches, ctx.rt.ids, ctx.rt.settings.json("emojis", {}))
+    batch = Batch()
+    async with unit_of_work(ctx.rt.sessions) as session:
+        await _lock_tree(ctx, session)
+        await operations.patch_metadata(session, actor(ctx), targets, valid, batch)
+    batch.raise_if_failed()
+
+
+async def patch_view(ctx: Ctx, uri_text: str, view: dict[str, Any] | None) -> None:
+    """A folder's view setting; for the roots of trash and shared_with_me, the user's ``fs_view_map``."""
+    uri = parse_uri(uri_text)
+    if not uri.elements and uri.fs not in (MY, "share"):
+        navigator_for(uri, ctx.user.id, ctx.rt.ids)
+        await _update_prefs(ctx, lambda prefs: _set_fs_view(prefs, uri.fs, view))
+        return
+    async with unit_of_work(ctx.rt.sessions) as session:
+        await _lock_tree(ctx, session)
+        await operations.patch_view(session, actor(ctx), uri, view)
+
+
+def _set_fs_view(prefs: dict[str, Any], fs: str, view: dict[str, Any] | None) -> None:
+    views_map = dict(prefs.get("fs_view_map") or {})
+    if view is None:
+        views_map.pop(fs, None)
+    else:
+        views_map[fs] = view
+    prefs["fs_view_map"] = views_map
+
+
+async def pin(ctx: Ctx, uri_text: str, name: str) -> None:
+    """Add a sidebar pin (``user.settings.pined``); the same URI under another name is 40004."""
+    uri = str(parse_uri(uri_text))
+
+    def add(prefs: dict[str, Any]) -> None:
+        pins = list(prefs.get("pined") or [])
+        for existing in pins:
+            if existing.get("uri") == uri:
+                if (existing.get("name") or "") != name:
+                    raise AppError(Code.OBJECT_EXIST, "uri already pinned with different name")
+                return
+        pins.append({"uri": uri, "name": name} if name else {"uri": uri})
+        prefs["pined"] = pins
+
+    await _update_prefs(ctx, add)
+
+
+async def unpin(ctx: Ctx, uri_text: str) -> None:
+    uri = str(parse_uri(uri_text))
+
+    def remove(prefs: dict[str, Any]) -> None:
+        prefs["pined"] = [p for p in prefs.get("pined") or [] if p.get("uri") != uri]
+
+    await _update_prefs(ctx, remove)
+
+
+async def unlock(ctx: Ctx, tokens: list[str]) -> None:
+    async with unit_of_work(ctx.rt.sessions) as session:
+        await operations.unlock(session, tokens)
+
+
+
+async def _lock_tree(ctx: Ctx, session: AsyncSession) -> None:
+    """Changes to one owner's tree run one at a time (every operation here is owner-only)."""
+    if not ctx.user.anonymous:
+        await repo.lock_owner(session, ctx.user.id)
+
+
+async def _update_prefs(ctx: Ctx, change: Any) -> None:
+    async with unit_of_work(ctx.rt.sessions) as session:
+        user = await user_repo.by_id(session, ctx.user.id, for_update=True)
+        if user is None:
+            raise AppError(Code.USER_NOT_FOUND, "User not found")
+        prefs = dict(user.settings or {})
+        change(prefs)
+        user.settings = prefs
+    ctx.rt.identity.forget(ctx.user.id)
+
+
+# --- trash expiry ----------------------------------------------------------------------------------
+
+COLLECT_BATCH = 1000
+_EVERY = re.compile(r"^@every\s+((?:\d+(?:\.\d+)?(?:h|m|s|ms))+)$")
+_UNIT = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+
+
+def collect_interval(spec: str, default: float = 33 * 60) -> float:
+    """Seconds between runs for a ``@every <duration>`` schedule (Go duration syntax)."""
+    match = _EVERY.match(spec.strip())
+    if not match:
+        return default
+    seconds = sum(float(n) * _UNIT[unit] for n, unit in re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", match.group(1)))
+    return seconds if seconds > 0 else default
+
+
+async def collect_expired_trash(rt: Runtime) -> int:
+    """Permanently delete every trash entry whose ``sys:expected_collect_time`` has passed."""
+    now, after, removed = int(time.time()), 0, 0
+    while True:
+        async with unit_of_work(rt.sessions) as session:
+            last, due = await operations.expired_trash(session, now, after, COLLECT_BATCH)
+            per_owner: dict[int, list[int]] = {}
+            for file_id, owner_id in due:
+                per_owner.setdefault(owner_id, []).append(file_id)
+            for owner_id, ids in sorted(per_owner.items()):
+                removed += await operations.collect_owner(session, owner_id, ids, limit=1 << 62)
+        if last is None:
+            return removed
+        after = last
+
+
+async def run_trash_collector(rt: Runtime) -> None:
+    """The ``cron_trash_bin_collect`` job, until cancelled."""
+    while True:
+        await asyncio.sleep(collect_interval(rt.settings.str("cron_trash_bin_collect")))
+        try:
+            removed = await collect_expired_trash(rt)
+            if removed:
+                log.info("trash collector removed %d entries", removed)
+        except Exception:  # the next run tries again
+            log.exception("trash collector failed")

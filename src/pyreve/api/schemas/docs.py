@@ -24,6 +24,8 @@ class Envelope(Out, Generic[T]):
     msg: str
     error: str | None = Field(default=None, description="underlying error, debug mode only")
     correlation_id: str | None = None
+    aggregated_error: dict[str, Any] | None = Field(
+        default=None, description="code 40081 only: the failed items of a batch, each an envelope of its own")
 
 
 def doc(model: Any, description: str = "Cloudreve envelope") -> dict[str, Any]:

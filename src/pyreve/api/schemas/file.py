@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -98,3 +98,82 @@ class CreateBody(Body):
     type: Literal["file", "folder"]
     metadata: dict[str, str] | None = Field(default=None, max_length=256)
     err_on_conflict: bool = False
+
+
+UriText = Annotated[str, Field(min_length=1, max_length=65535)]
+
+
+class RenameBody(Body):
+    uri: UriText
+    new_name: str = Field(min_length=1, max_length=255)
+
+
+class MoveBody(Body):
+    uris: list[str] = Field(min_length=1)
+    dst: UriText
+    copy_: bool = Field(default=False, alias="copy")
+
+
+class DeleteBody(Body):
+    uris: list[str] = Field(min_length=1)
+    unlink: bool = False
+    skip_soft_delete: bool = False
+
+
+class UrisBody(Body):
+    uris: list[str] = Field(min_length=1)
+
+
+class MetadataPatch(Body):
+    key: str = Field(min_length=1, max_length=255)
+    value: str | None = None
+    remove: bool = False
+    private: bool = False
+
+
+class MetadataBody(Body):
+    uris: list[str] = Field(min_length=1)
+    patches: list[MetadataPatch] = Field(min_length=1, max_length=1024)
+
+
+class ColumnProps(Body):
+    metadata_key: str | None = Field(default=None, max_length=255)
+
+
+class ListViewColumn(Body):
+    type: int = Field(ge=0)
+    width: int | None = None
+    props: ColumnProps | None = None
+
+
+class ExplorerView(Body):
+    """A saved explorer view (files.md §0); absent members are left out of what is stored."""
+
+    page_size: int = Field(ge=50)
+    order: str | None = Field(default=None, max_length=255)
+    order_direction: Literal["asc", "desc"] | None = None
+    view: Literal["list", "grid", "gallery"] | None = None
+    thumbnail: bool | None = None
+    gallery_width: int | None = Field(default=None, ge=50, le=500)
+    columns: list[ListViewColumn] | None = Field(default=None, max_length=1000)
+
+    def stored(self) -> dict[str, Any]:
+        out = self.model_dump(exclude_none=True)
+        for key in ("order", "order_direction", "view", "thumbnail", "gallery_width", "columns"):
+            if key in out and not out[key]:
+                del out[key]
+        return out
+
+
+class ViewBody(Body):
+    uri: UriText
+    view: ExplorerView | None = None
+
+
+class PinBody(Body):
+    uri: UriText
+    name: str = Field(default="", max_length=255)
+
+
+class UnlockBody(Body):
+    tokens: list[str] = Field(max_length=16384)
