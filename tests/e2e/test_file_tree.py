@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -279,6 +280,29 @@ def test_copy_respects_max_walked_files(server: Server) -> None:
     drive.check_invariants()
 
 
+def test_concurrent_changes_keep_the_books_straight(drive: Drive) -> None:
+    made = drive.create("cloudreve://my/seed/a.bin")
+    drive.give_size(made["id"], 100)
+    for index in range(6):
+        drive.folder(f"cloudreve://my/c{index}")
+
+    def work(index: int) -> list[int]:
+        codes = [drive.move(["cloudreve://my/seed"], f"cloudreve://my/c{index}", copy=True)["code"]]
+        codes.append(drive.delete([f"cloudreve://my/c{index}/seed"], skip_soft_delete=index % 2 == 0)["code"])
+        codes.append(drive.move(["cloudreve://my/seed"], f"cloudreve://my/c{index}", copy=True)["code"])
+        return codes
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(work, range(6)))
+    assert all(codes == [0, 0, 0] for codes in results), results
+    assert entity_of(drive, made["id"])[1] == 1 + 6 + 3  # original, six copies, three copies in the trash
+    assert drive.storage == 100 * 10
+    drive.check_invariants()
+    assert drive.call("DELETE", "/file/trash")["code"] == 0
+    assert drive.storage == 100 * 7
+    drive.check_invariants()
+
+
 # --- permanent delete -----------------------------------------------------------------------------
 
 def test_permanent_delete_releases_storage(drive: Drive) -> None:
@@ -360,6 +384,11 @@ def test_other_users_files_are_out_of_reach(server: Server) -> None:
     assert alice.storage == 42 and bob.storage == 0
     alice.check_invariants()
     bob.check_invariants()
+
+    # Even an administrator does not open another user's drive in this build.
+    join_group(bob, 1)
+    as_admin = bob.call("GET", "/file/info", params={"id": secret["id"]})
+    assert as_admin["code"] == 403 and "data" not in as_admin
 
 
 def test_guests_are_asked_to_sign_in(server: Server) -> None:
