@@ -12,9 +12,9 @@ from tests.conftest import Api, Server
 from tests.e2e.helpers import database, hash_ids, update_user
 
 # One extra server for the settings the default one lacks (offset pagination, a fast trash collector,
-# a small search budget).
+# a small search budget, search results as server-sent events).
 SPECIAL_SETTINGS = {"use_cursor_pagination": "0", "cron_trash_bin_collect": "@every 1s",
-                    "max_recursive_searched_folder": "3"}
+                    "max_recursive_searched_folder": "3", "use_sse_for_search": "1"}
 
 
 @dataclass

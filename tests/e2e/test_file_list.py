@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -133,7 +134,7 @@ def test_offset_pagination(server_factory: Any) -> None:
     # Searches are always cursor based.
     cursor = drive.list("cloudreve://my/o", page_size=2)["data"]["pagination"]
     assert "next_token" not in cursor
-    search = drive.list("cloudreve://my/o?type=file", page_size=2)["data"]["pagination"]
+    search = sse_list(drive, "cloudreve://my/o?type=file", page_size=2)["pagination"]
     assert search["is_cursor"] is True and search["next_token"]
 
 
@@ -232,17 +233,34 @@ def test_search_in_the_trash(server: Server) -> None:
     assert result["data"]["props"]["order_by_options"] == ["created_at"]
 
 
-def test_search_recursion_limit(server_factory: Any) -> None:
+def sse_list(drive: Drive, uri: str, **params: Any) -> dict[str, Any]:
+    """The final ``list`` event of a search answered as server-sent events."""
+    response = drive.api.client.get("/api/v4/file", params={"uri": uri, **params},
+                                    headers={"Authorization": f"Bearer {drive.token}"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    events = [block.split("\n", 1) for block in response.text.strip().split("\n\n")]
+    assert [head for head, _ in events] == ["event: file", "event: list"]
+    hits = json.loads(events[0][1].removeprefix("data:"))
+    final: dict[str, Any] = json.loads(events[1][1].removeprefix("data:"))
+    assert hits == final["files"]
+    return final
+
+
+def test_search_recursion_limit_and_events(server_factory: Any) -> None:
     drive = Drive.new(server_factory(settings=SPECIAL_SETTINGS))
     drive.create("cloudreve://my/r/x.txt")
     drive.create("cloudreve://my/r/1/x1.txt")
     drive.create("cloudreve://my/r/1/2/3/4/x4.txt")
-    limited = drive.list("cloudreve://my/r?name=x")["data"]
+    limited = sse_list(drive, "cloudreve://my/r?name=x")
     assert limited["recursion_limit_reached"] is True
     assert {"x.txt", "x1.txt"} <= {f["name"] for f in limited["files"]}
     assert "x4.txt" not in {f["name"] for f in limited["files"]}
-    small = drive.list("cloudreve://my/r/1/2?name=x")["data"]
+    small = sse_list(drive, "cloudreve://my/r/1/2?name=x")
     assert {f["name"] for f in small["files"]} == {"x4.txt"} and "recursion_limit_reached" not in small
+    nothing = drive.list("cloudreve://my/r?name=nothing")  # no hits: a plain JSON answer
+    assert nothing["code"] == 0 and nothing["data"]["files"] == []
+    assert drive.list("cloudreve://my/r")["data"]["files"][0]["name"] == "1"  # listings stay JSON
 
 
 # --- other file systems ---------------------------------------------------------------------------

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import Response
@@ -38,7 +41,17 @@ async def list_files(
 ) -> Response:
     ctx = await get_ctx(request)
     listing = await files.list_files(ctx, uri, page, page_size, order_by, order_direction, next_page_token)
-    return ok(listing_wire(ctx.rt, listing))
+    payload = listing_wire(ctx.rt, listing)
+    if listing.searching and listing.files and ctx.rt.settings.bool("use_sse_for_search"):
+        # Search results as server-sent events: the hits, then the whole list response.
+        body = _event("file", payload["files"]) + _event("list", payload)
+        return Response(body, media_type="text/event-stream",
+                        headers={"cache-control": "no-cache", "x-accel-buffering": "no"})
+    return ok(payload)
+
+
+def _event(name: str, data: Any) -> bytes:
+    return f"event: {name}\ndata:{json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n".encode()
 
 
 @router.get("/info", summary="One file's details")
