@@ -157,12 +157,12 @@ class Server:
 
     def start(self, timeout: float = 60) -> Server:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pyreve.cli", "--data-dir", str(self.data_dir), "serve",
-             "--listen", f"127.0.0.1:{self.port}", "--workers", str(self.workers)],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT,
-        )
+        with open(self.log_path, "ab") as log:  # the child writes to its own copy of the handle
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "pyreve.cli", "--data-dir", str(self.data_dir), "serve",
+                 "--listen", f"127.0.0.1:{self.port}", "--workers", str(self.workers)],
+                env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from pyreve import __version__
 from pyreve import config as boot_config
-from pyreve.api import file, group, session, site, user
+from pyreve.api import file, group, session, site, transfer, user
 from pyreve.api.deps import MAX_JSON_BODY
 from pyreve.api.envelope import (
     EnvelopeResponse,
@@ -32,6 +32,7 @@ from pyreve.api.envelope import (
 from pyreve.errors import AppError, Code, ParamError
 from pyreve.services.bootstrap import close_runtime, open_runtime
 from pyreve.services.file import run_trash_collector
+from pyreve.services.transfer import periodic_jobs, stop_background
 
 API_PREFIX = "/api/v4"
 # Routes whose body is raw bytes with their own limits.
@@ -101,11 +102,14 @@ def create_app(config: boot_config.Config, *, workers: int = 1) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.rt = await open_runtime(config, workers=workers)
         trash_collector = asyncio.create_task(run_trash_collector(app.state.rt))
+        transfer_jobs = asyncio.create_task(periodic_jobs(app.state.rt))
         try:
             yield
         finally:
             trash_collector.cancel()
-            await asyncio.gather(trash_collector, return_exceptions=True)
+            transfer_jobs.cancel()
+            await asyncio.gather(trash_collector, transfer_jobs, return_exceptions=True)
+            await stop_background(app.state.rt)
             await close_runtime(app.state.rt)
 
     app = FastAPI(
@@ -118,8 +122,10 @@ def create_app(config: boot_config.Config, *, workers: int = 1) -> FastAPI:
     app.add_exception_handler(HTTPException, http_error_handler)
     app.add_exception_handler(Exception, unhandled_error_handler)
 
-    for router in (site.router, session.router, user.router, group.router, file.router):
+    for router in (site.router, session.router, user.router, group.router, file.router, transfer.router):
         app.include_router(router, prefix=API_PREFIX)
+    for path, endpoint, methods in transfer.RAW_ROUTES:  # byte-moving routes: plain Starlette, first
+        app.router.routes.insert(0, Route(API_PREFIX + path, _plain(endpoint), methods=methods))
     # Hot read routes first, as plain Starlette routes: they skip the framework's dependency and
     # nested-router matching (~0.3 ms per request); the documented routes above stay in OpenAPI.
     for position, (path, endpoint) in enumerate([*site.HOT_ROUTES, *user.HOT_ROUTES]):
