@@ -159,6 +159,14 @@ def test_empty_trash(drive: Drive) -> None:
         drive.give_size(made["id"], 10)
     drive.delete([f"cloudreve://my/bin{i}" for i in range(3)])
     assert drive.storage == 31
+    paths, token = [], ""
+    while True:  # the bin pages like any folder
+        page = drive.list("cloudreve://trash", page_size=1, **({"next_page_token": token} if token else {}))["data"]
+        paths += [f["path"] for f in page["files"]]
+        token = page["pagination"].get("next_token", "")
+        if not token:
+            break
+    assert sorted(paths) == sorted(e["path"] for e in drive.trash()) and len(set(paths)) == 3
     assert drive.call("DELETE", "/file/trash") == {"code": 0, "msg": ""}
     assert drive.trash() == []
     assert drive.names("cloudreve://my") == ["kept.txt"]

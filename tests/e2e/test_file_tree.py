@@ -11,7 +11,7 @@ import pytest
 from pyreve.db.seed import GroupPermission
 from tests.conftest import Server
 from tests.e2e.file_helpers import Drive, entity_of, join_group, make_group, make_policy, row_count
-from tests.e2e.helpers import database, user_hash
+from tests.e2e.helpers import database, parse_time, user_hash
 
 
 @pytest.fixture
@@ -47,6 +47,11 @@ def test_rename_file_and_folder(drive: Drive) -> None:
     assert sorted(drive.names("cloudreve://my/papers")) == ["b.txt", "c d.txt"]
     assert drive.list("cloudreve://my/docs")["code"] == 40016
 
+    with database(drive.server) as conn:
+        conn.execute("UPDATE files SET updated_at = '2020-01-01 00:00:00.000000' WHERE name = 'c d.txt'")
+    bumped = drive.rename("cloudreve://my/papers/c d.txt", "e.txt")["data"]["updated_at"]
+    assert parse_time(bumped).year > 2020  # renames count as changes
+    assert drive.rename("cloudreve://my/papers/e.txt", "c d.txt")["code"] == 0
     assert drive.rename("cloudreve://my/papers/b.txt", "b.txt")["code"] == 0  # same name: nothing to do
     assert drive.rename("cloudreve://my/papers/b.txt", "B.TXT")["code"] == 0  # case differs: another name
     assert sorted(drive.names("cloudreve://my/papers")) == ["B.TXT", "c d.txt"]
@@ -117,6 +122,8 @@ def test_lock_conflicts_and_force_unlock(drive: Drive) -> None:
     drive.folder("cloudreve://my/elsewhere")
     assert drive.move(["cloudreve://my/locked"], "cloudreve://my/elsewhere")["code"] == 40073
 
+    assert drive.call("DELETE", "/file/lock", {"tokens": []})["code"] == 0
+    assert drive.call("DELETE", "/file/lock", {})["code"] == 40001
     assert drive.call("DELETE", "/file/lock", {"tokens": ["unknown-token", token]})["code"] == 40001
     assert row_count(drive.server, "SELECT COUNT(*) FROM fs_locks WHERE token = ?", token) == 1
     assert drive.api.call("DELETE", "/file/lock", None, json={"tokens": [token]})["code"] == 0  # no login needed
@@ -146,6 +153,11 @@ def test_move_files_and_folders(drive: Drive) -> None:
     assert drive.names("cloudreve://my/src") == []
     assert drive.names("cloudreve://my/dst") == ["sub", "a.txt"]
     assert drive.names("cloudreve://my/dst/sub") == ["b.txt"]
+    with database(drive.server) as conn:
+        conn.execute("UPDATE files SET updated_at = '2020-01-01 00:00:00.000000' WHERE name = 'a.txt' "
+                     "AND owner_id = ?", (drive.user_id,))
+    assert drive.move(["cloudreve://my/dst/a.txt"], "cloudreve://my/src")["code"] == 0
+    assert parse_time(drive.info("cloudreve://my/src/a.txt")["data"]["updated_at"]).year > 2020
     drive.check_invariants()
 
 
