@@ -237,13 +237,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=0, help="pyreve workers (default: one per core)")
     parser.add_argument("--out", type=Path, default=RESULTS / "transfer.md")
+    parser.add_argument("--tmp", type=Path, default=None, help="where the files go (default: the temp folder)")
     args = parser.parse_args(argv)
     if shutil.which("curl") is None:
         raise SystemExit("curl is needed (apt-get install curl)")
     ensure_copyparty()
     size = args.size_mib * MIB
     samples: dict[tuple[str, str], list[float]] = {}
-    with tempfile.TemporaryDirectory(prefix="transfer-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="transfer-bench-", dir=args.tmp) as tmp:
         work = Path(tmp)
         share, data_dir, pieces = work / "share", work / "pyreve", work / "chunks"
         for folder in (share, data_dir, pieces):
@@ -283,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Measured {now} by `bench/transfer_bench.py` on {os.cpu_count()} cores ({platform.machine()}, "
         f"Linux {platform.release()}), Python {platform.python_version()}; {args.size_mib} MiB file, "
-        f"{args.rounds} rounds, curl as the client, loopback. MB/s = 10^6 bytes/s; median (min–max).",
+        f"{args.rounds} rounds, curl as the client, loopback, files in {args.tmp or tempfile.gettempdir()}. "
+        "MB/s = 10^6 bytes/s; median (min–max).",
         "",
         "| workload | pyreve | copyparty | pyreve / copyparty |",
         "|---|---|---|---|",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -134,6 +136,32 @@ def test_chunk_length_and_index_rules(client: Client) -> None:
     # Every refused body was drained: the same connection keeps working.
     client.send_chunks(sid, b"y" * size, CHUNK)
     assert client.download("cloudreve://my/rules.bin") == b"y" * size
+
+
+def test_a_refused_chunk_is_drained_so_the_connection_stays_usable(client: Client, server: Server) -> None:
+    sid = client.session("cloudreve://my/drained.bin", CHUNK * 3)["session_id"]
+    body = b"d" * (CHUNK * 8)  # an index past the end: refused before a byte is stored
+    head = (f"POST /api/v4/file/upload/{sid}/9 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {client.token}\r\nContent-Type: application/octet-stream\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(head + body)
+        reader = sock.makefile("rb")
+        first = read_response(reader)
+        assert json.loads(first)["code"] == 40012
+        sock.sendall(b"GET /api/v4/site/ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert json.loads(read_response(reader))["code"] == 0
+
+
+def read_response(reader: Any) -> bytes:
+    status = reader.readline()
+    assert status.startswith(b"HTTP/1.1 200"), status
+    length = 0
+    while (line := reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode().partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+    return reader.read(length)  # type: ignore[no-any-return]
 
 
 def test_sessions_of_others_unknown_or_expired_answer_40011(client: Client, server: Server) -> None:

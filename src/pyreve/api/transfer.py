@@ -23,7 +23,7 @@ from pyreve.api.envelope import ok
 from pyreve.api.schemas.docs import doc
 from pyreve.api.schemas.file import file_wire, policy_wire
 from pyreve.api.schemas.transfer import CancelUploadBody, UploadBody, UploadCredentialOut, UrlBody, UrlsOut
-from pyreve.errors import AppError, ParamError
+from pyreve.errors import ParamError
 from pyreve.kit import zipstream
 from pyreve.kit.clock import rfc3339
 from pyreve.services import transfer
@@ -120,8 +120,8 @@ async def put_content(request: Request, uri: str = "", previous: str = "") -> Re
         if not uri:
             raise ParamError("Uri cannot be empty")
         view = await transfer.put_content(ctx, uri, previous, content_length(request), body)
-    except AppError:
-        await body.drain()
+    except Exception:
+        await body.drain()  # the client gets the answer, not a reset
         raise
     return ok(file_wire(ctx.rt, view))
 
@@ -146,8 +146,8 @@ async def upload_chunk(request: Request, session_id: str, index: str) -> Respons
     try:
         ctx = await get_ctx(request)
         await transfer.upload_chunk(ctx, session_id, index, content_length(request), body)
-    except AppError:
-        await body.drain()
+    except Exception:
+        await body.drain()  # the client gets the answer, not a reset
         raise
     return ok()
 

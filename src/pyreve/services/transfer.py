@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from pyreve.db.engine import read_only
 from pyreve.db.models import Entity, File, StoragePolicy
@@ -61,9 +61,16 @@ def secret_key(rt: Runtime) -> bytes:
     return rt.settings.str("secret_key").encode()
 
 
+def _read_engine(rt: Runtime) -> AsyncEngine:
+    engine: AsyncEngine | None = rt.extras.get("transfer_reader")
+    if engine is None:
+        engine = rt.extras["transfer_reader"] = read_only(rt.engine)
+    return engine
+
+
 def _reader(rt: Runtime) -> AsyncSession:
     """A session for reads only: on SQLite it takes no write lock."""
-    return AsyncSession(read_only(rt.engine), expire_on_commit=False)
+    return AsyncSession(_read_engine(rt), expire_on_commit=False)
 
 
 async def policy(rt: Runtime, policy_id: int) -> StoragePolicy | None:
@@ -412,7 +419,7 @@ _ENTITY_COLUMNS = (Entity.source, Entity.size, Entity.storage_policy_entities, E
 
 async def blob(rt: Runtime, entity_hash: str) -> Blob:
     entity_id = rt.ids.decode(entity_hash, IdType.ENTITY)
-    async with read_only(rt.engine).connect() as conn:
+    async with _read_engine(rt).connect() as conn:
         row = (await conn.execute(sa.select(*_ENTITY_COLUMNS).where(Entity.id == entity_id))).first()
     if row is None or row.reference_count <= 0:
         raise entity_not_exist()
