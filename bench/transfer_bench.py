@@ -45,6 +45,7 @@ RESULTS = BENCH / "results"
 ADMIN_EMAIL = "bench@example.com"
 ADMIN_PASSWORD = "bench-password-1"
 MIB = 1 << 20
+GIB = 1 << 30
 
 
 def free_port() -> int:
@@ -218,6 +219,21 @@ def split(source: Path, chunk_size: int, directory: Path) -> list[Path]:
     return chunks
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its descendants."""
+    pids, total = [pid], 0.0
+    stats: dict[int, list[str]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError), open(f"/proc/{entry}/stat") as handle:
+                stats[int(entry)] = handle.read().rsplit(")", 1)[1].split()
+    for current in pids:
+        pids.extend(child for child, fields in stats.items() if int(fields[1]) == current)
+        if current in stats:
+            total += (int(stats[current][11]) + int(stats[current][12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def cell(values: list[float]) -> str:
     return f"{statistics.median(values):.0f} ({min(values):.0f}–{max(values):.0f})"
 
@@ -244,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     ensure_copyparty()
     size = args.size_mib * MIB
     samples: dict[tuple[str, str], list[float]] = {}
+    cpu: dict[tuple[str, str], list[float]] = {}  # server CPU seconds per GiB moved
     with tempfile.TemporaryDirectory(prefix="transfer-bench-", dir=args.tmp) as tmp:
         work = Path(tmp)
         share, data_dir, pieces = work / "share", work / "pyreve", work / "chunks"
@@ -264,17 +281,23 @@ def main(argv: list[str] | None = None) -> int:
             pyreve.upload(source, chunks, "big.bin", work)  # the file pyreve serves
             content_url = pyreve.url("big.bin")
             print(f"chunk size {chunk_size // MIB} MiB ({len(chunks)} chunks); measuring…", flush=True)
+            assert pyreve.server.process is not None and copyparty.server.process is not None
+            servers = {"pyreve": pyreve.server.process.pid, "copyparty": copyparty.server.process.pid}
             for round_index in range(args.rounds):
                 order = [("pyreve", "copyparty"), ("copyparty", "pyreve")][round_index % 2]
                 for who in order:
                     url = content_url if who == "pyreve" else f"{copyparty.base}/big.bin"
+                    before = tree_cpu(servers[who])
                     samples.setdefault(("GET", who), []).append(download(url, size))
+                    cpu.setdefault(("GET", who), []).append((tree_cpu(servers[who]) - before) * GIB / size)
                 for who in order:
                     os.sync()
                     name = f"up-{round_index}.bin"
+                    before = tree_cpu(servers[who])
                     speed = (pyreve.upload(source, chunks, name, work) if who == "pyreve"
                              else copyparty.upload(source, name))
                     samples.setdefault(("PUT", who), []).append(speed)
+                    cpu.setdefault(("PUT", who), []).append((tree_cpu(servers[who]) - before) * GIB / size)
                 print(f"round {round_index + 1}: " + ", ".join(
                     f"{w} {s} {samples[(w, s)][-1]:.0f} MB/s" for w in ("GET", "PUT") for s in order), flush=True)
 
@@ -285,17 +308,19 @@ def main(argv: list[str] | None = None) -> int:
         f"Measured {now} by `bench/transfer_bench.py` on {os.cpu_count()} cores ({platform.machine()}, "
         f"Linux {platform.release()}), Python {platform.python_version()}; {args.size_mib} MiB file, "
         f"{args.rounds} rounds, curl as the client, loopback, files in {args.tmp or tempfile.gettempdir()}. "
-        "MB/s = 10^6 bytes/s; median (min–max).",
+        "MB/s = 10^6 bytes/s; median (min–max). Server CPU: seconds of CPU (user + system, all of the "
+        "server's processes) per GiB moved, median; it depends less on other load than MB/s does.",
         "",
-        "| workload | pyreve | copyparty | pyreve / copyparty |",
-        "|---|---|---|---|",
+        "| workload | pyreve MB/s | copyparty MB/s | pyreve / copyparty | server CPU s/GiB pyreve | copyparty |",
+        "|---|---|---|---|---|---|",
     ]
     for workload, label in (("GET", f"download {args.size_mib} MiB (GET, signed content URL)"),
                             ("PUT", f"upload {args.size_mib} MiB (pyreve: chunked API, {chunk_size // MIB} MiB "
                                     "chunks; copyparty: one PUT)")):
         ours, theirs = samples[(workload, "pyreve")], samples[(workload, "copyparty")]
         ratio = statistics.median(ours) / statistics.median(theirs)
-        lines.append(f"| {label} | {cell(ours)} | {cell(theirs)} | {ratio:.2f}× |")
+        cpu_ours, cpu_theirs = (statistics.median(cpu[(workload, who)]) for who in ("pyreve", "copyparty"))
+        lines.append(f"| {label} | {cell(ours)} | {cell(theirs)} | {ratio:.2f}× | {cpu_ours:.2f} | {cpu_theirs:.2f} |")
     text = "\n".join(lines) + "\n"
     print("\n" + text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
