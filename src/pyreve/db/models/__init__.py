@@ -7,9 +7,10 @@ from pyreve.db.models.node import Node
 from pyreve.db.models.passkey import Passkey
 from pyreve.db.models.policy import StoragePolicy
 from pyreve.db.models.setting import Setting
+from pyreve.db.models.share import Share
 from pyreve.db.models.user import Group, User
 
 __all__ = [
     "Base", "Entity", "File", "FileEntity", "FsLock", "Group", "KVEntry", "Metadata", "Node", "Passkey", "Setting",
-    "StoragePolicy", "UploadSession", "User",
+    "Share", "StoragePolicy", "UploadSession", "User",
 ]
