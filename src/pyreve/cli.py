@@ -6,13 +6,16 @@ import argparse
 import asyncio
 import logging
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 from pyreve import __version__
 from pyreve.config import Config, ConfigError, load
-from pyreve.db import migrate
-from pyreve.db.engine import create_engine
+from pyreve.errors import SchemaTooNew
+
+# The database layer is imported inside the commands that use it: `serve` migrates in a child
+# process, so the long-lived supervisor process stays small.
 
 log = logging.getLogger("pyreve")
 
@@ -22,6 +25,9 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 async def _migrate(config: Config) -> None:
+    from pyreve.db import migrate
+    from pyreve.db.engine import create_engine
+
     engine = create_engine(config)
     try:
         await migrate.upgrade(engine, config)
@@ -42,7 +48,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = _config(args)
     if args.listen:
         config.system.listen = args.listen
-    asyncio.run(_migrate(config))
+    migrated = subprocess.run([sys.executable, "-m", "pyreve.cli", "--data-dir", str(config.data_dir),
+                               "-c", str(config.path), "migrate"], stdout=subprocess.DEVNULL)
+    if migrated.returncode != 0:
+        return migrated.returncode
     workers = args.workers or config.system.workers or os.cpu_count() or 1
     host, port = config.listen_host_port
     os.environ["PYREVE_DATA_DIR"] = str(config.data_dir)
@@ -116,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: configuration: {exc}", file=sys.stderr)
         return 2
-    except migrate.SchemaTooNew as exc:
+    except SchemaTooNew as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
     except OSError as exc:

@@ -158,3 +158,7 @@ class BatchError(AppError):
         msg = next(iter(errors.values())).msg if len(errors) == 1 else "One or more operation failed"
         super().__init__(Code.BATCH_NOT_FULLY_COMPLETED, msg)
         self.errors = errors
+
+
+class SchemaTooNew(Exception):
+    """The database was written by a newer pyreve than this one."""

@@ -17,14 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pyreve.config import Config
 from pyreve.db.seed import seed_defaults
+from pyreve.errors import SchemaTooNew
+
+__all__ = ["SchemaTooNew", "check_current", "upgrade"]
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _LOCK_ID = 0x70797265  # "pyre"
 _LOCK_WAIT_SECONDS = 300
-
-
-class SchemaTooNew(Exception):
-    """The database was written by a newer pyreve than this one."""
 
 
 class MigrationLockTimeout(TimeoutError):

@@ -12,7 +12,6 @@ from pyreve.db.seed import ANONYMOUS_GROUP_ID
 from pyreve.kit.hashid import HashIds
 from pyreve.kv import KVStore
 from pyreve.kv.memory import MemoryKV
-from pyreve.kv.redis import RedisKV
 from pyreve.kv.sql import SqlKV
 from pyreve.services.context import GroupInfo, IdentityCache, Runtime
 from pyreve.services.settings import SiteSettings
@@ -26,6 +25,8 @@ def choose_kv(config: Config, engine: object, workers: int, site_id: str = "") -
     sessions, reset secrets or counters.
     """
     if config.redis.server:
+        from pyreve.kv.redis import RedisKV  # the client library loads only when Redis is used
+
         return RedisKV(config.redis, prefix=f"pyreve:{site_id}:" if site_id else "pyreve:")
     if workers > 1:
         return SqlKV(engine)  # type: ignore[arg-type]

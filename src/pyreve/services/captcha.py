@@ -12,9 +12,6 @@ import string
 import uuid
 from typing import Any
 
-import httpx
-from PIL import Image, ImageDraw, ImageFont
-
 from pyreve.errors import AppError, Code
 from pyreve.services.context import Runtime
 
@@ -37,6 +34,8 @@ def _challenge(mode: int, length: int) -> tuple[str, str]:
 
 
 def _render(rt: Runtime, text: str) -> bytes:
+    from PIL import Image, ImageDraw, ImageFont  # imaging loads on first use, not in every worker
+
     s = rt.settings
     width = max(80, min(s.int("captcha_width", 240), 1000))
     height = max(30, min(s.int("captcha_height", 60), 400))
@@ -108,6 +107,8 @@ async def verify(rt: Runtime, body: dict[str, Any]) -> None:
 
 
 async def _siteverify(url: str, form: dict[str, str] | None = None, payload: dict[str, str] | None = None) -> bool:
+    import httpx  # only the third-party captcha types call out
+
     try:
         async with httpx.AsyncClient(timeout=10) as client:
             response = await client.post(url, data=form, json=payload)

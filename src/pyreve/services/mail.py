@@ -5,17 +5,14 @@ from __future__ import annotations
 import re
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
+from functools import cache
 from typing import Any
-
-import aiosmtplib
-from jinja2.sandbox import SandboxedEnvironment
 
 from pyreve.errors import AppError, Code
 from pyreve.services.settings import SiteSettings
 
 # Cloudreve bodies use Go template field access ({{ .User.Nick }}); turn it into Jinja's ({{ User.Nick }}).
 _GO_FIELD = re.compile(r"\{\{-?\s*\.([A-Za-z_][\w.]*)\s*-?\}\}")
-_env = SandboxedEnvironment(autoescape=True)
 
 
 def pick_template(settings: SiteSettings, key: str, language: str) -> dict[str, str]:
@@ -28,8 +25,15 @@ def pick_template(settings: SiteSettings, key: str, language: str) -> dict[str, 
     return dict(templates[0])
 
 
+@cache
+def _templates() -> Any:
+    from jinja2.sandbox import SandboxedEnvironment  # loaded with the first mail, not at start-up
+
+    return SandboxedEnvironment(autoescape=True)
+
+
 def render(body: str, context: dict[str, Any]) -> str:
-    return _env.from_string(_GO_FIELD.sub(r"{{ \1 }}", body)).render(**context)
+    return _templates().from_string(_GO_FIELD.sub(r"{{ \1 }}", body)).render(**context)
 
 
 def common_context(settings: SiteSettings) -> dict[str, Any]:
@@ -51,6 +55,8 @@ async def send(settings: SiteSettings, to: str, subject: str, html: str) -> None
         message["Reply-To"] = settings.str("replyTo")
     message.set_content("This message needs an HTML-capable mail reader.")
     message.add_alternative(html, subtype="html")
+    import aiosmtplib
+
     implicit_tls = settings.bool("smtpEncryption")
     try:
         await aiosmtplib.send(
