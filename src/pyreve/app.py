@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from pyreve import __version__
 from pyreve import config as boot_config
-from pyreve.api import file, group, session, site, transfer, user
+from pyreve.api import dav_account, file, group, session, site, transfer, user
 from pyreve.api.deps import MAX_JSON_BODY
 from pyreve.api.envelope import (
     EnvelopeResponse,
@@ -122,7 +122,8 @@ def create_app(config: boot_config.Config, *, workers: int = 1) -> FastAPI:
     app.add_exception_handler(HTTPException, http_error_handler)
     app.add_exception_handler(Exception, unhandled_error_handler)
 
-    for router in (site.router, session.router, user.router, group.router, file.router, transfer.router):
+    for router in (site.router, session.router, user.router, group.router, file.router, transfer.router,
+                   dav_account.router):
         app.include_router(router, prefix=API_PREFIX)
     for path, endpoint, methods in transfer.RAW_ROUTES:  # byte-moving routes: plain Starlette, first
         app.router.routes.insert(0, Route(API_PREFIX + path, _plain(endpoint), methods=methods))
