@@ -43,6 +43,10 @@ class File(CommonColumns, Base):
     storage_policy_files: Mapped[int | None] = mapped_column(
         BigInt, sa.ForeignKey("storage_policies.id", ondelete="SET NULL"), nullable=True
     )
+    # Explicit permission setting (inherited by descendants without one of their own).
+    permissions: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, nullable=True)
+    # Storage policy mounted on a folder: uploads below it use it (ignored once the policy is gone).
+    mounted_policy_id: Mapped[int | None] = mapped_column(BigInt, nullable=True)
 
 
 class Entity(CommonColumns, Base):
