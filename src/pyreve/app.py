@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from pyreve import __version__
 from pyreve import config as boot_config
-from pyreve.api import dav_account, file, group, session, site, transfer, user
+from pyreve.api import dav_account, file, group, session, share, site, transfer, user
 from pyreve.api.deps import MAX_JSON_BODY
 from pyreve.api.envelope import (
     EnvelopeResponse,
@@ -123,7 +123,7 @@ def create_app(config: boot_config.Config, *, workers: int = 1) -> FastAPI:
     app.add_exception_handler(Exception, unhandled_error_handler)
 
     for router in (site.router, session.router, user.router, group.router, file.router, transfer.router,
-                   dav_account.router):
+                   dav_account.router, share.router):
         app.include_router(router, prefix=API_PREFIX)
     for path, endpoint, methods in transfer.RAW_ROUTES:  # byte-moving routes: plain Starlette, first
         app.router.routes.insert(0, Route(API_PREFIX + path, _plain(endpoint), methods=methods))
@@ -132,6 +132,7 @@ def create_app(config: boot_config.Config, *, workers: int = 1) -> FastAPI:
     for position, (path, endpoint) in enumerate([*site.HOT_ROUTES, *user.HOT_ROUTES]):
         app.router.routes.insert(position, Route(API_PREFIX + path, _plain(endpoint), methods=["GET"]))
     app.include_router(site.manifest_router)
+    app.include_router(share.short_router)
 
     @app.get("/", include_in_schema=False)
     async def index() -> Response:

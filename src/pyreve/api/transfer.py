@@ -214,7 +214,8 @@ def _not_modified(request: Request, etag: str, mtime: float) -> bool:
 async def serve_content(request: Request, entity: str, speed: str, name: str) -> Response:
     rt = runtime(request)
     await rt.settings.refresh_if_stale()
-    transfer.check_sign(rt, request.scope["path"], request.query_params.get("sign"))
+    await transfer.check_content_sign(rt, request.scope["path"], request.query_params.get("sign"),
+                                      request.query_params.get("share"))
     try:
         limit = int(speed)
     except ValueError:

@@ -19,11 +19,11 @@ from pyreve.api.schemas.docs import (
     NodeOut,
     PaymentsOut,
     PolicyOut,
-    ShareListOut,
     UserOut,
     UserSettingsOut,
     doc,
 )
+from pyreve.api.schemas.share import SharesOut, share_wire
 from pyreve.api.schemas.user import (
     ResetBody,
     ResetEmailBody,
@@ -37,6 +37,7 @@ from pyreve.kit import boolset
 from pyreve.kit.clock import rfc3339
 from pyreve.kit.hashid import IdType
 from pyreve.kit.signing import verify_path
+from pyreve.services import share as shares
 from pyreve.services import user as users
 
 router = APIRouter(prefix="/user", tags=["user"])
@@ -124,17 +125,18 @@ async def avatar(user_id: str, request: Request, ctx: CtxDep, nocache: bool = Fa
     return response
 
 
-@router.get("/shares/{user_id}", summary="A user's public share links", **doc(ShareListOut))
+@router.get("/shares/{user_id}", summary="A user's public share links", **doc(SharesOut))
 async def user_shares(
-    user_id: str, ctx: CtxDep,
+    user_id: str, request: Request, ctx: CtxDep,
     page_size: int = Query(ge=10, le=100),
     next_page_token: str = "",
     order_by: str = Query(default="id", pattern="^(id|views|downloads|remain_downloads)$"),
     order_direction: str = Query(default="asc", pattern="^(asc|desc)$"),
 ) -> Response:
-    await users.info(ctx, user_id)  # 40001 / 40021 for a bad or unknown id
-    # Sharing is not available yet: every user's public list is empty.
-    return ok({"shares": [], "pagination": {"page": 0, "page_size": page_size, "is_cursor": True}})
+    owner = await users.info(ctx, user_id)  # 40001 / 40021 for a bad or unknown id
+    views, pagination = await shares.list_public(ctx, owner, page_size, order_by, order_direction, next_page_token,
+                                                 request.headers.get("host", ""))
+    return ok({"shares": [share_wire(ctx.rt, v) for v in views], "pagination": pagination})
 
 
 # Asked by clients on every start: a plain route ahead of the framework's router (same handler).

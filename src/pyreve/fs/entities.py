@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyreve.db.models import Entity, File, FileEntity, FsLock, Metadata, UploadSession
 from pyreve.db.models.file import FOLDER
 from pyreve.db.repos import files as repo
+from pyreve.db.repos import shares as share_repo
 from pyreve.errors import AppError, Code
 
 BATCH = 500
@@ -73,6 +74,7 @@ async def delete_permanently(session: AsyncSession, roots: list[File], limit: in
         await session.execute(sa.delete(FileEntity).where(FileEntity.file_id.in_(chunk)))
         await session.execute(sa.delete(Metadata).where(Metadata.file_id.in_(chunk)))
         await session.execute(sa.delete(UploadSession).where(UploadSession.file_id.in_(chunk)))
+        await share_repo.delete_of_files(session, chunk)
     # Children first, so no row ever points at a deleted parent.
     for start in range(len(ids), 0, -BATCH):
         chunk = ids[max(0, start - BATCH):start]

@@ -27,7 +27,7 @@ from pyreve.db.uow import unit_of_work
 from pyreve.errors import AppError, Code, OwnerOnly, ParamError
 from pyreve.fs import capabilities as cap
 from pyreve.fs import listing as listing_mod
-from pyreve.fs import locks, operations, tree, views
+from pyreve.fs import locks, operations, tree
 from pyreve.fs.metadata import validate_patches
 from pyreve.fs.names import clean_name
 from pyreve.fs.navigators import MyNavigator, Navigator, navigator_for, not_supported
@@ -36,6 +36,7 @@ from pyreve.fs.search import is_search, search_page
 from pyreve.fs.storage import check_name_allowed, new_source
 from pyreve.fs.uri import MY, FileURI
 from pyreve.kit.hashid import IdType
+from pyreve.services import share as shares
 from pyreve.services.context import Ctx, Runtime
 
 log = logging.getLogger("pyreve.file")
@@ -54,6 +55,7 @@ class FileView:
     owned: bool
     metadata: dict[str, str] | None
     extended: dict[str, Any] | None = None
+    shared: bool = False  # the requester's own file with at least one share link
     folder_summary: dict[str, Any] | None = None
 
 
@@ -119,7 +121,7 @@ async def group_policy(session: AsyncSession, ctx: Ctx) -> StoragePolicy | None:
 async def list_files(ctx: Ctx, uri_text: str, page: int, page_size: int, order_by: str, direction: str,
                      next_page_token: str) -> Listing:
     uri = parse_uri(uri_text)
-    nav = navigator_for(uri, ctx.user.id, ctx.rt.ids)
+    nav = navigator_for(uri, ctx.user.id, ctx.rt.ids, shares.access(ctx))
     nav.require(cap.LIST_CHILDREN)
     settings = ctx.rt.settings
     max_page_size = settings.int("max_page_size", 2000)
@@ -133,7 +135,7 @@ async def list_files(ctx: Ctx, uri_text: str, page: int, page_size: int, order_b
                 raise tree.symbolic_error()
             if not nav.has_root:  # trash and shared_with_me are flat
                 raise AppError(Code.PARENT_NOT_EXIST, "Path not exist")
-        view = await views.effective(session, uri.fs, folder, ctx.user.settings)
+        view = await nav.view(session, folder, ctx.user.settings)
         size = page_size or int((view or {}).get("page_size") or DEFAULT_PAGE_SIZE)
         size = max(1, min(size, max_page_size))
         order = order_by or str((view or {}).get("order") or "")
@@ -142,7 +144,7 @@ async def list_files(ctx: Ctx, uri_text: str, page: int, page_size: int, order_b
         if view is not None:
             view = {**view, "page_size": size}
             view.update({k: v for k, v in (("order", order), ("order_direction", direction)) if v})
-        searching = is_search(uri)
+        searching = is_search(uri) and not nav.single_file
         listing = Listing(files=[], parent=None, pagination={}, capability=nav.capabilities,
                           max_page_size=max_page_size, searching=searching, fs=uri.fs,
                           policy=await group_policy(session, ctx) if nav.has_root else None, view=view)
@@ -161,8 +163,11 @@ async def list_files(ctx: Ctx, uri_text: str, page: int, page_size: int, order_b
             hit_uris = await listing_mod.search_hit_uris(session, nav, uri, folder, rows)
             metas = await repo.metadata(session, [r.id for r in rows])
             listing.files = [await view_of(session, nav, r, hit_uris[r.id], ctx.user.id, metas[r.id]) for r in rows]
+            await shares.mark_shared(session, ctx.user.id, listing.files)
             return listing
         where = nav.children_filter(folder)
+        if nav.single_file:
+            listing.extra["single_file_view"] = True
         if settings.bool("use_cursor_pagination") or next_page_token:
             rows, next_token = await listing_mod.cursor_page(session, ctx.rt.ids, where, order, desc, size,
                                                              next_page_token)
@@ -174,13 +179,14 @@ async def list_files(ctx: Ctx, uri_text: str, page: int, page_size: int, order_b
         base = uri.without_query()
         listing.files = [await view_of(session, nav, r, nav.child_uri(base, r), ctx.user.id, metas[r.id])
                          for r in rows]
+        await shares.mark_shared(session, ctx.user.id, [*listing.files, listing.parent])
         return listing
 
 
 # --- info ------------------------------------------------------------------------------------------
 
 async def resolve_owned(ctx: Ctx, session: AsyncSession, uri: FileURI, *bits: int) -> tuple[Navigator, File]:
-    nav = navigator_for(uri, ctx.user.id, ctx.rt.ids)
+    nav = navigator_for(uri, ctx.user.id, ctx.rt.ids, shares.access(ctx))
     nav.require(*bits)
     file = await nav.resolve(session, uri)
     return nav, file
@@ -216,6 +222,7 @@ async def info(ctx: Ctx, uri_text: str, file_id: str, extended: bool, folder_sum
             if file.owner_id != ctx.user.id:
                 raise OwnerOnly()
             result.folder_summary = await _folder_summary(ctx, session, file)
+        await shares.mark_shared(session, ctx.user.id, [result])
         if extended:
             result.extended = await _extended(ctx, session, file)
         return result
@@ -244,7 +251,8 @@ async def _extended(ctx: Ctx, session: AsyncSession, file: File) -> dict[str, An
                            "entities": entities}
     if file.owner_id == ctx.user.id:
         out["view"] = (file.props or {}).get("view")
-        out["shares"] = []
+        out["shares"] = await shares.of_file(ctx, session, file, display_name(
+            file, (await repo.metadata(session, [file.id], public_only=False))[file.id]))
     return out
 
 
@@ -295,6 +303,8 @@ async def _create_in(ctx: Ctx, session: AsyncSession, nav: Navigator, uri: FileU
     policy = await group_policy(session, ctx)
     if want == FILE and policy is not None:
         check_name_allowed(policy, name)
+    if "sys:shared_redirect" in metadata:
+        await shares.check_shortcut(session, ctx.rt, ctx.user.id, metadata["sys:shared_redirect"])
     file = File(type=want, name=name, owner_id=ctx.user.id, size=0, file_children=parent.id,
                 is_symbolic="sys:shared_redirect" in metadata,
                 storage_policy_files=policy.id if policy else None)

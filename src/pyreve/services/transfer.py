@@ -38,12 +38,13 @@ from pyreve.fs import capabilities as cap
 from pyreve.fs import jobs, uploads
 from pyreve.fs.drivers.local import KeyOutsideRoot, LocalDriver, LongWrite, OutOfOrder, ShortWrite
 from pyreve.fs.metadata import validate_patches
-from pyreve.fs.navigators import navigator_for
+from pyreve.fs.navigators import ShareAccess, ShareNavigator, navigator_for
 from pyreve.fs.storage import driver_for
 from pyreve.fs.uri import FileURI
 from pyreve.kit.hashid import IdType
 from pyreve.kit.signing import sign_path, verify_path
 from pyreve.kit.zipstream import Member
+from pyreve.services import share as shares
 from pyreve.services.context import Ctx, Runtime
 from pyreve.services.file import FileView, group_policy, view_of
 
@@ -313,12 +314,20 @@ def display_name(file: File, entity: Entity) -> str:
 
 
 def content_url(rt: Runtime, site: str, entity_id: int, speed: int, name: str, download: bool,
-                expires: int) -> str:
+                expires: int, share: str = "") -> str:
+    """``share``: the hashed id of the share the URL is handed out through; it is signed with the path,
+    and the content route serves only while that share still works."""
     path = CONTENT_PATH.format(id=rt.ids.encode(entity_id, IdType.ENTITY), speed=speed, name=name)
     escaped = CONTENT_PATH.format(id=rt.ids.encode(entity_id, IdType.ENTITY), speed=speed,
                                   name=quote(name, safe=""))
-    url = f"{site}{escaped}?sign={quote(sign_path(secret_key(rt), path, expires), safe=':')}"
+    url = f"{site}{escaped}?sign={quote(sign_path(secret_key(rt), _signed(path, share), expires), safe=':')}"
+    if share:
+        url += f"&share={share}"
     return url + "&download=true" if download else url
+
+
+def _signed(path: str, share: str | None) -> str:
+    return f"{path}?share={share}" if share else path
 
 
 async def _pick_entity(session: AsyncSession, rt: Runtime, file: File, entity_hash: str) -> Entity:
@@ -348,7 +357,8 @@ async def file_urls(ctx: Ctx, texts: list[str], *, download: bool, entity_hash: 
     now = int(time.time())
     expires_at = now + ttl
     # Per worker: the same link for the same entity while it has long enough to live (files.md §10.1).
-    cache: dict[tuple[int, int, str, bool, str], tuple[str, int]] = rt.extras.setdefault("transfer_urls", {})
+    cache: dict[tuple[int, int, str, bool, str, str], tuple[str, int]] = rt.extras.setdefault("transfer_urls", {})
+    counted: list[tuple[int, str, int]] = []  # (index, key, share id): downloads of single-file shares
     out: list[dict[str, str]] = []
     failures: dict[str, AppError] = {}
     earliest: int | None = None
@@ -356,17 +366,23 @@ async def file_urls(ctx: Ctx, texts: list[str], *, download: bool, entity_hash: 
         for uri in uris:
             key = str(uri)
             try:
-                nav = navigator_for(uri, ctx.user.id, rt.ids)
+                nav = navigator_for(uri, ctx.user.id, rt.ids, shares.access(ctx))
                 nav.require(cap.DOWNLOAD)
                 file = await nav.resolve(session, uri)
                 entity = await _pick_entity(session, rt, file, entity_hash)
                 name = display_name(file, entity)
-                cache_key = (entity.id, speed, name, download, site)
+                share = ""
+                if isinstance(nav, ShareNavigator) and nav.share_id is not None and not nav.is_owner:
+                    share = rt.ids.encode(nav.share_id, IdType.SHARE)
+                    if nav.single_file:
+                        counted.append((len(out), key, nav.share_id))
+                cache_key = (entity.id, speed, name, download, site, share)
                 cached = None if no_cache else cache.get(cache_key)
                 if cached is not None and cached[1] - margin > now:
                     url, expires = cached
                 else:
-                    url, expires = content_url(rt, site, entity.id, speed, name, download, expires_at), expires_at
+                    url = content_url(rt, site, entity.id, speed, name, download, expires_at, share)
+                    expires = expires_at
                     if ttl - margin > 0:
                         if len(cache) >= URL_CACHE_SIZE:
                             cache.clear()
@@ -376,6 +392,12 @@ async def file_urls(ctx: Ctx, texts: list[str], *, download: bool, entity_hash: 
             except AppError as err:
                 failures[key] = err
                 out.append({"url": ""})
+    for index, key, share_id in counted:  # each URL is one download, while any are left
+        try:
+            await shares.count_download(rt, share_id)
+        except AppError as err:
+            failures[key] = err
+            out[index] = {"url": ""}
     if failures and not skip_error:
         raise BatchError(failures)
     return Urls(out, datetime.fromtimestamp(earliest, UTC) if earliest is not None else None)
@@ -387,6 +409,7 @@ async def archive_url(ctx: Ctx, texts: list[str], site: str) -> Urls:
     uris = _parse_batch(ctx, texts)
     if not ctx.user.group.can(GroupPermission.ARCHIVE_DOWNLOAD):
         raise AppError(Code.GROUP_NOT_ALLOWED, "Group not allowed to download archives")
+    await _check_shared(ctx, uris)
     sid = str(uuid.uuid4())
     ttl = max(1, rt.settings.int("archive_timeout", 600))
     await rt.kv.set(ARCHIVE_KEY + sid, json.dumps({"uris": [str(u) for u in uris], "requester_id": ctx.user.id}),
@@ -395,6 +418,21 @@ async def archive_url(ctx: Ctx, texts: list[str], site: str) -> Urls:
     path = ARCHIVE_PATH.format(id=sid)
     url = f"{site}{path}?sign={quote(sign_path(secret_key(rt), path, expires), safe=':')}"
     return Urls([{"url": url}], datetime.fromtimestamp(expires, UTC))
+
+
+async def _check_shared(ctx: Ctx, uris: list[FileURI]) -> None:
+    """Share URIs in an archive must open for the requester now; a single-file share counts a download."""
+    counted: set[int] = set()
+    async with _reader(ctx.rt) as session:
+        for uri in uris:
+            nav = navigator_for(uri, ctx.user.id, ctx.rt.ids, shares.access(ctx))
+            if isinstance(nav, ShareNavigator):
+                nav.require(cap.DOWNLOAD)
+                await nav.resolve(session, uri)
+                if nav.single_file and nav.share_id is not None and not nav.is_owner:
+                    counted.add(nav.share_id)
+    for share_id in sorted(counted):
+        await shares.count_download(ctx.rt, share_id)
 
 
 # --- serving ---------------------------------------------------------------------------------------
@@ -411,6 +449,13 @@ class Blob:
 
 def check_sign(rt: Runtime, path: str, sign: str | None) -> None:
     verify_path(secret_key(rt), path, sign)
+
+
+async def check_content_sign(rt: Runtime, path: str, sign: str | None, share: str | None) -> None:
+    """A content URL's signature; one handed out through a share also needs the share to still work."""
+    verify_path(secret_key(rt), _signed(path, share), sign)
+    if share:
+        await shares.check_live(rt, share)
 
 
 _ENTITY_COLUMNS = (Entity.source, Entity.size, Entity.storage_policy_entities, Entity.reference_count,
@@ -460,7 +505,8 @@ async def archive_members(rt: Runtime, sid: str) -> list[Member]:
     if raw is None:
         raise AppError(Code.NOT_FOUND, "Archive session not exist")
     stored = json.loads(raw)
-    requester = await rt.identity.get(int(stored["requester_id"]))
+    requester_id = int(stored["requester_id"])
+    requester = await rt.identity.get(requester_id) if requester_id else rt.anonymous()
     if requester is None or requester.status != "active":
         raise AppError(Code.NOT_FOUND, "Requester not found")
     members: list[Member] = []
@@ -468,7 +514,8 @@ async def archive_members(rt: Runtime, sid: str) -> list[Member]:
     async with _reader(rt) as session:
         for text in stored["uris"]:
             uri = FileURI.parse(text)
-            nav = navigator_for(uri, requester.id, rt.ids)
+            # A share's downloads may have run out by handing out this very archive.
+            nav = navigator_for(uri, requester.id, rt.ids, ShareAccess(requester.group.permissions, spent_ok=True))
             nav.require(cap.DOWNLOAD)
             top = await nav.resolve(session, uri)
             if top.file_children is None and top.name == "":

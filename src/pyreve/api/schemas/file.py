@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from pyreve.api.schemas.common import Body, omit_empty
+from pyreve.api.schemas.share import share_wire
 from pyreve.kit import boolset
 from pyreve.kit.clock import rfc3339
 from pyreve.kit.hashid import IdType
@@ -41,7 +42,7 @@ def file_wire(rt: Runtime, view: FileView) -> dict[str, Any]:
         "size": file.size or 0,
         "metadata": view.metadata if view.metadata else None,
         "path": str(view.uri),
-        "shared": False,
+        "shared": view.shared,
         "capability": boolset.encode(view.capability) if view.capability else "",
         "owned": view.owned,
         "primary_entity": rt.ids.encode(file.primary_entity or 0, IdType.ENTITY),
@@ -56,7 +57,7 @@ def file_wire(rt: Runtime, view: FileView) -> dict[str, Any]:
             "storage_policy": policy_wire(rt, ext.get("storage_policy")),
             "storage_used": ext.get("storage_used", 0),
             "entities": [entity_wire(rt, e) for e in ext.get("entities", [])],
-            "shares": ext.get("shares") or [],
+            "shares": [share_wire(rt, share) for share in ext.get("shares") or []],
             "view": ext.get("view"),
         }
         out["extended_info"] = omit_empty(extended, "storage_policy", "entities", "shares", "view")
