@@ -29,7 +29,11 @@ from pyreve.api.envelope import (
     unhandled_error_handler,
     validation_error_handler,
 )
+from pyreve.api.thumb import router as thumb_router
+from pyreve.api.viewer import RAW_ROUTES as VIEWER_ROUTES
+from pyreve.api.viewer import router as viewer_router
 from pyreve.errors import AppError, Code, ParamError
+from pyreve.services import media
 from pyreve.services.bootstrap import close_runtime, open_runtime
 from pyreve.services.file import run_trash_collector
 from pyreve.services.transfer import periodic_jobs, stop_background
@@ -101,6 +105,7 @@ def create_app(config: boot_config.Config, *, workers: int = 1) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.rt = await open_runtime(config, workers=workers)
+        media.start(app.state.rt)
         trash_collector = asyncio.create_task(run_trash_collector(app.state.rt))
         transfer_jobs = asyncio.create_task(periodic_jobs(app.state.rt))
         try:
@@ -109,6 +114,7 @@ def create_app(config: boot_config.Config, *, workers: int = 1) -> FastAPI:
             trash_collector.cancel()
             transfer_jobs.cancel()
             await asyncio.gather(trash_collector, transfer_jobs, return_exceptions=True)
+            await media.stop(app.state.rt)
             await stop_background(app.state.rt)
             await close_runtime(app.state.rt)
 
@@ -125,7 +131,11 @@ def create_app(config: boot_config.Config, *, workers: int = 1) -> FastAPI:
     for router in (site.router, session.router, user.router, group.router, file.router, transfer.router,
                    dav_account.router, share.router):
         app.include_router(router, prefix=API_PREFIX)
+    for router in (thumb_router, viewer_router):
+        app.include_router(router, prefix=API_PREFIX)
     for path, endpoint, methods in transfer.RAW_ROUTES:  # byte-moving routes: plain Starlette, first
+        app.router.routes.insert(0, Route(API_PREFIX + path, _plain(endpoint), methods=methods))
+    for path, endpoint, methods in VIEWER_ROUTES:  # WOPI: bare statuses, raw bodies
         app.router.routes.insert(0, Route(API_PREFIX + path, _plain(endpoint), methods=methods))
     # Hot read routes first, as plain Starlette routes: they skip the framework's dependency and
     # nested-router matching (~0.3 ms per request); the documented routes above stay in OpenAPI.

@@ -72,8 +72,8 @@ async def ensure_unlocked(session: AsyncSession, owner_id: int, targets: list[tu
 
 async def acquire(session: AsyncSession, owner_id: int, path: str, infinite: bool, application: dict[str, Any],
                   ttl: timedelta | None, owner_uri: FileURI | None = None, reveal: bool = True,
-                  token: str | None = None) -> str:
-    existing = await conflicts(session, owner_id, path, infinite)
+                  token: str | None = None, held: frozenset[str] = frozenset()) -> str:
+    existing = await conflicts(session, owner_id, path, infinite, held)
     if existing:
         raise conflict_error(existing, owner_uri, reveal)
     token = token or "opaquelocktoken:" + secrets.token_hex(16)

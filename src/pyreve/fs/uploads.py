@@ -7,15 +7,17 @@ and an upload lock on the target path. Completion promotes the placeholder; canc
 
 from __future__ import annotations
 
+import logging
 import secrets
 import string
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pyreve.db.models import Entity, File, FileEntity, FsLock, StoragePolicy, UploadSession, User
 from pyreve.db.models.file import ENTITY_LIVE_PHOTO, ENTITY_THUMBNAIL, ENTITY_VERSION, FILE, FOLDER
@@ -33,6 +35,59 @@ META_THUMB_DISABLED = "thumb:disabled"
 UPLOAD_APPLICATION = {"type": locks.APP_UPLOAD}
 ENTITY_TYPES = {"": None, "version": ENTITY_VERSION, "live_photo": ENTITY_LIVE_PHOTO}
 PURGE_BATCH = 100
+COMPLETION_HOOKS = "pyreve.upload_completion_hooks"
+_COMPLETED = "pyreve.completed_uploads"
+log = logging.getLogger("pyreve.uploads")
+
+
+@dataclass(frozen=True)
+class Completed:
+    """Content an upload made current; told to the completion hooks once its transaction commits."""
+
+    file_id: int
+    entity_id: int
+    entity_type: int
+    name: str
+    size: int
+
+
+CompletionHook = Callable[[Completed], None]
+
+
+def on_completed(factory: async_sessionmaker[AsyncSession], hook: CompletionHook, *, remove: bool = False) -> None:
+    """Call ``hook`` for each completion recorded in a session from ``factory``, after that session's
+    transaction has committed (never when it rolls back)."""
+    hooks: list[CompletionHook] = factory.kw.setdefault("info", {}).setdefault(COMPLETION_HOOKS, [])
+    if not remove:
+        hooks.append(hook)
+    elif hook in hooks:
+        hooks.remove(hook)
+
+
+def announce(session: AsyncSession, file: File, entity: Entity) -> None:
+    """Queue a completion for the hooks of ``session`` (see ``on_completed``)."""
+    hooks: list[CompletionHook] | None = session.info.get(COMPLETION_HOOKS)
+    if not hooks:
+        return
+    registered = hooks
+    pending: list[Completed] | None = session.info.get(_COMPLETED)
+    if pending is None:
+        queued: list[Completed] = []
+        session.info[_COMPLETED] = pending = queued
+
+        def committed(_: Any) -> None:
+            done = list(queued)
+            queued.clear()
+            for item in done:
+                for hook in list(registered):
+                    try:
+                        hook(item)
+                    except Exception:
+                        log.exception("upload completion hook failed")
+
+        sa.event.listen(session.sync_session, "after_commit", committed)
+        sa.event.listen(session.sync_session, "after_rollback", lambda _: queued.clear())
+    pending.append(Completed(file.id, entity.id, entity.type, file.name, entity.size))
 
 
 def session_expired() -> AppError:
@@ -53,6 +108,7 @@ class UploadRequest:
     last_modified: int | None = None  # Unix milliseconds
     metadata: dict[str, str] = field(default_factory=dict)
     previous: int | None = None  # the primary entity the client edited (stale check)
+    held: frozenset[str] = frozenset()  # lock tokens the uploader holds on the target path
 
 
 @dataclass(frozen=True)
@@ -131,7 +187,7 @@ async def prepare(session: AsyncSession, nav: Navigator, req: UploadRequest, own
         raise OwnerOnly()
 
     token = await locks.acquire(session, owner.id, lock_path(uri), False, dict(UPLOAD_APPLICATION),
-                                timedelta(seconds=req.ttl), owner_uri=uri, reveal=True)
+                                timedelta(seconds=req.ttl), owner_uri=uri, reveal=True, held=req.held)
 
     if policy is None:
         raise AppError(Code.POLICY_NOT_ALLOWED, "No storage policy is available")
@@ -260,6 +316,7 @@ async def complete(session: AsyncSession, sid: str) -> File:
         elif other.type == ENTITY_THUMBNAIL and entity.type == ENTITY_VERSION:
             await entities.unlink(session, file, other)
     await locks.release(session, [row.lock_token])
+    announce(session, file, entity)
     return file
 
 

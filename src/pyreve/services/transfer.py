@@ -249,8 +249,9 @@ async def stop_background(rt: Runtime) -> None:
 
 
 async def put_content(ctx: Ctx, uri_text: str, previous: str, length: int | None,
-                      body: AsyncIterable[bytes]) -> FileView:
-    """Replace (or create) a file's content in one request (files.md §5)."""
+                      body: AsyncIterable[bytes], held: frozenset[str] = frozenset()) -> FileView:
+    """Replace (or create) a file's content in one request (files.md §5). ``held``: lock tokens the
+    writer holds on the file (an office server's WOPI lock)."""
     if length is None or length < 0:
         raise ParamError("invalid content length")
     if length > ctx.rt.settings.int("maxEditSize", 52428800):
@@ -263,7 +264,8 @@ async def put_content(ctx: Ctx, uri_text: str, previous: str, length: int | None
         except AppError:
             raise ParamError("Unknown version ID") from None
     req = uploads.UploadRequest(uri=uri, size=length, entity_type=ENTITY_VERSION, ttl=_session_ttl(ctx.rt),
-                                mime_type=mimetypes.guess_type(uri.name)[0] or "", previous=previous_id)
+                                mime_type=mimetypes.guess_type(uri.name)[0] or "", previous=previous_id,
+                                held=held)
     prepared = await _prepare(ctx, uri, req)
     try:
         try:

@@ -90,8 +90,9 @@ def listing_wire(rt: Runtime, listing: Listing) -> dict[str, Any]:
         "recursion_limit_reached": listing.recursion_limit_reached,
         "storage_policy": policy_wire(rt, listing.policy),
         "view": listing.view,
+        "single_file_view": bool(listing.extra.get("single_file_view")),
     }
-    return omit_empty(out, "recursion_limit_reached", "storage_policy", "view")
+    return omit_empty(out, "recursion_limit_reached", "storage_policy", "view", "single_file_view")
 
 
 class CreateBody(Body):
