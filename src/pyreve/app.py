@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from pyreve import __version__
 from pyreve import config as boot_config
-from pyreve.api import dav_account, file, group, session, share, site, transfer, user
+from pyreve.api import dav_account, file, file_features, group, session, share, site, transfer, user
 from pyreve.api.deps import MAX_JSON_BODY
 from pyreve.api.envelope import (
     EnvelopeResponse,
@@ -129,8 +129,9 @@ def create_app(config: boot_config.Config, *, workers: int = 1) -> FastAPI:
     app.add_exception_handler(Exception, unhandled_error_handler)
 
     for router in (site.router, session.router, user.router, group.router, file.router, transfer.router,
-                   dav_account.router, share.router):
+                   dav_account.router, share.router, file_features.router):
         app.include_router(router, prefix=API_PREFIX)
+    app.router.routes.insert(0, Route("/f/{id}/{name}", _plain(file_features.follow_link), methods=["GET", "HEAD"]))
     for router in (thumb_router, viewer_router):
         app.include_router(router, prefix=API_PREFIX)
     for path, endpoint, methods in transfer.RAW_ROUTES:  # byte-moving routes: plain Starlette, first

@@ -24,6 +24,7 @@ from pyreve.api.schemas.file import (
     file_wire,
     listing_wire,
 )
+from pyreve.api.transfer import site_of
 from pyreve.services import file as files
 
 router = APIRouter(prefix="/file", tags=["file"])
@@ -55,9 +56,10 @@ def _event(name: str, data: Any) -> bytes:
 
 
 @router.get("/info", summary="One file's details")
-async def info(ctx: CtxDep, uri: str = Query(default="", max_length=65535), id: str = "",  # noqa: A002
-               extended: bool = False, folder_summary: bool = False) -> Response:
-    return ok(file_wire(ctx.rt, await files.info(ctx, uri, id, extended, folder_summary)))
+async def info(request: Request, ctx: CtxDep, uri: str = Query(default="", max_length=65535),
+               id: str = "", extended: bool = False, folder_summary: bool = False) -> Response:  # noqa: A002
+    return ok(file_wire(ctx.rt, await files.info(ctx, uri, id, extended, folder_summary,
+                                                 site_of(request, ctx.rt, False))))
 
 
 @router.post("/create", summary="Create a file or folder (missing parents too)")

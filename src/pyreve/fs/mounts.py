@@ -39,12 +39,23 @@ class Preferred:
     mounted_on: File | None  # the folder whose mount chose it; None for the group's default
 
 
+async def mounted(session: AsyncSession, folder: File, group_id: int) -> Preferred | None:
+    """The nearest mount at or above ``folder`` whose policy the group may use, if any."""
+    chain = [row for row in reversed(await tree.ancestors(session, folder)) if row.mounted_policy_id is not None]
+    if not chain:
+        return None
+    usable = {p.id: p for p in await available(session, group_id)}
+    for row in chain:
+        if row.mounted_policy_id in usable:
+            return Preferred(usable[row.mounted_policy_id], row)
+    return None
+
+
 async def preferred(session: AsyncSession, folder: File, group_id: int) -> Preferred:
     """The policy new blobs below ``folder`` (a folder, or a file whose parent counts) go to."""
-    usable = {p.id: p for p in await available(session, group_id)}
-    for row in reversed(await tree.ancestors(session, folder)):
-        if row.mounted_policy_id is not None and row.mounted_policy_id in usable:
-            return Preferred(usable[row.mounted_policy_id], row)
+    found = await mounted(session, folder, group_id)
+    if found is not None:
+        return found
     default_id = await default_policy_id(session, group_id)
     policy = await session.get(StoragePolicy, default_id) if default_id else None
     return Preferred(policy, None)

@@ -24,8 +24,8 @@ from pyreve.db.models import Entity, File, FileEntity, FsLock, Metadata, Storage
 from pyreve.db.models.file import FILE, FOLDER
 from pyreve.db.repos import files as repo
 from pyreve.errors import AppError, BatchError, Code, OwnerOnly
+from pyreve.fs import activities, entities, locks, permissions, tree
 from pyreve.fs import capabilities as cap
-from pyreve.fs import entities, locks, tree
 from pyreve.fs.names import clean_name, extension
 from pyreve.fs.navigators import MyNavigator, Navigator, navigator_for, not_supported
 from pyreve.fs.storage import check_name_allowed
@@ -50,6 +50,17 @@ class Actor:
     max_walked: int
     trash_retention: int
     is_admin: bool = False
+    group_id: int = 0
+    ip: str = ""
+    user_agent: str = ""
+
+    @property
+    def subject(self) -> permissions.Subject:
+        return permissions.Subject(self.user_id, self.group_id)
+
+    @property
+    def origin(self) -> activities.Origin:
+        return activities.Origin(self.user_id, self.ip, self.user_agent)
 
 
 @dataclass
@@ -107,8 +118,9 @@ async def flush_names(session: AsyncSession) -> None:
 
 
 async def resolve(session: AsyncSession, actor: Actor, uris: Iterable[FileURI], bits: tuple[int, ...],
-                  batch: Batch, *, allow_root: bool = False) -> list[Target]:
-    """Resolve each URI for an owner-only operation; failures go to ``batch``. Duplicates are dropped."""
+                  batch: Batch, *, allow_root: bool = False, need: int | None = None) -> list[Target]:
+    """Resolve each URI for an owner-only operation; failures go to ``batch``. Duplicates are dropped.
+    ``need``: the file permission each item must grant the actor."""
     out: list[Target] = []
     seen: set[int] = set()
     for uri in uris:
@@ -121,6 +133,8 @@ async def resolve(session: AsyncSession, actor: Actor, uris: Iterable[FileURI], 
                 raise OwnerOnly()
             if not allow_root and is_root(file):
                 raise root_error()
+            if need is not None:
+                await permissions.require(session, actor.subject, file, need)
         except AppError as err:
             batch.fail(key, err)
             continue
@@ -152,6 +166,7 @@ async def rename(session: AsyncSession, actor: Actor, uri: FileURI, new_name: st
         raise OwnerOnly()
     if is_root(file):
         raise root_error()
+    await permissions.require(session, actor.subject, file, permissions.UPDATE)
     name = clean_name(new_name)
     if file.type == FILE and policy is not None:
         check_name_allowed(policy, name)
@@ -166,6 +181,8 @@ async def rename(session: AsyncSession, actor: Actor, uri: FileURI, new_name: st
         await flush_names(session)
         if file.type == FILE and extension(old) != extension(name):
             await repo.delete_metadata(session, file.id, [THUMB_DISABLED])
+        await activities.record(session, actor.origin, activities.FILE_RENAME, file.id, original_name=old,
+                                new_name=name)
     return nav, file, uri.without_query().dir().join(name)
 
 
@@ -185,6 +202,7 @@ async def _destination(session: AsyncSession, actor: Actor, dst: FileURI) -> Fil
         raise OwnerOnly()
     if destination.type != FOLDER or destination.is_symbolic:
         raise AppError(Code.NO_PERMISSION, "destination must be a valid folder")
+    await permissions.require(session, actor.subject, destination, permissions.CREATE)
     return destination
 
 
@@ -196,7 +214,8 @@ async def _sources(session: AsyncSession, actor: Actor, uris: list[FileURI], dst
         if not can_move_or_copy(uri.fs, dst.fs, copy):
             batch.fail(str(uri), not_supported())
     targets = []
-    for target in await resolve(session, actor, allowed, (cap.LOCK,), batch):
+    need = permissions.READ if copy else permissions.DELETE
+    for target in await resolve(session, actor, allowed, (cap.LOCK,), batch, need=need):
         if target.file.type == FOLDER and target.file.id in above:
             batch.fail(target.key, AppError(Code.NO_PERMISSION,
                                             "cannot move or copy folder to itself or its descendant"))
@@ -253,6 +272,7 @@ async def move_or_copy(session: AsyncSession, actor: Actor, uris: list[FileURI],
     await check_locks(session, actor.user_id, lock_targets)
     if copy:
         await _copy(session, actor, targets, destination)
+        await _record_copies(session, actor, targets, destination, dst.without_query())
         return
     for t in targets:
         t.file.file_children = destination.id
@@ -262,6 +282,21 @@ async def move_or_copy(session: AsyncSession, actor: Actor, uris: list[FileURI],
     for t in targets:
         if RESTORE_URI in meta[t.file.id]:
             await repo.delete_metadata(session, t.file.id, [RESTORE_URI, EXPECTED_COLLECT_TIME])
+    await activities.record_many(session, actor.origin, [
+        activities.Event(activities.MOVE_TO, t.file.id, props={
+            "from": str(t.uri), "to": str(dst.without_query().join(names[t.file.id]))}) for t in targets])
+
+
+async def _record_copies(session: AsyncSession, actor: Actor, targets: list[Target], destination: File,
+                         dst: FileURI) -> None:
+    events = []
+    for t in targets:
+        copied = await repo.child(session, destination.id, t.file.name)
+        to = dst.join(t.file.name)
+        events.append(activities.Event(activities.COPY_TO, t.file.id, props={"to": str(to)}))
+        if copied is not None:
+            events.append(activities.Event(activities.COPY_FROM, copied.id, props={"from": str(t.uri)}))
+    await activities.record_many(session, actor.origin, events)
 
 
 async def _children(session: AsyncSession, folder_ids: list[int]) -> list[File]:
@@ -295,7 +330,8 @@ async def _copy(session: AsyncSession, actor: Actor, targets: list[Target], dest
             raise AppError(Code.INSUFFICIENT_CAPACITY, "Insufficient capacity")
         copies = [File(type=f.type, name=f.name, owner_id=actor.user_id, size=f.size,
                        primary_entity=f.primary_entity, file_children=parent, is_symbolic=f.is_symbolic,
-                       props=dict(f.props) if f.props else None, storage_policy_files=f.storage_policy_files)
+                       props=dict(f.props) if f.props else None, storage_policy_files=f.storage_policy_files,
+                       permissions=f.permissions, mounted_policy_id=f.mounted_policy_id)
                   for f, parent in pairs]
         session.add_all(copies)
         await flush_names(session)
@@ -342,6 +378,7 @@ async def soft_delete(session: AsyncSession, actor: Actor, targets: list[Target]
         await session.flush()
         await repo.set_metadata(session, t.file.id, {RESTORE_URI: str(restore), EXPECTED_COLLECT_TIME: collect_at},
                                 public=True)
+        await activities.record(session, actor.origin, activities.MOVE_TO_TRASH, t.file.id, **{"from": str(restore)})
 
 
 async def delete_forever(session: AsyncSession, actor: Actor, targets: list[Target], unlink_only: bool) -> None:
@@ -349,6 +386,8 @@ async def delete_forever(session: AsyncSession, actor: Actor, targets: list[Targ
     if not targets:
         return
     await check_locks(session, actor.user_id, [(lock_path(t.uri), t.file.type == FOLDER) for t in targets])
+    await activities.record_many(session, actor.origin, [
+        activities.Event(activities.DELETE_FILE, t.file.id, props={"uri": str(t.uri)}) for t in targets])
     await entities.delete_permanently(session, [t.file for t in targets], actor.max_walked, unlink_only)
 
 
@@ -371,11 +410,14 @@ async def restore_one(session: AsyncSession, actor: Actor, target: Target) -> No
     name = original.name
     if await repo.child(session, destination.id, name) is not None:
         raise exists_error()
+    await permissions.require(session, actor.subject, destination, permissions.CREATE)
     await check_locks(session, actor.user_id, [(lock_path(original), target.file.type == FOLDER)])
     target.file.file_children = destination.id
     target.file.name = name
     await flush_names(session)
     await repo.delete_metadata(session, target.file.id, [RESTORE_URI, EXPECTED_COLLECT_TIME])
+    await activities.record(session, actor.origin, activities.MOVE_TO, target.file.id,
+                            **{"from": str(target.uri), "to": str(original)})
 
 
 async def restore(session: AsyncSession, actor: Actor, uris: list[FileURI], batch: Batch) -> None:
@@ -443,7 +485,7 @@ async def collect_owner(session: AsyncSession, owner_id: int, file_ids: list[int
 
 async def patch_metadata(session: AsyncSession, actor: Actor, uris: list[FileURI], patches: list[dict[str, Any]],
                          batch: Batch) -> None:
-    targets = await resolve(session, actor, uris, (cap.UPDATE_METADATA, cap.LOCK), batch)
+    targets = await resolve(session, actor, uris, (cap.UPDATE_METADATA, cap.LOCK), batch, need=permissions.UPDATE)
     if not targets:
         return
     await check_locks(session, actor.user_id, [(lock_path(t.uri), False) for t in targets])
@@ -452,6 +494,9 @@ async def patch_metadata(session: AsyncSession, actor: Actor, uris: list[FileURI
     for t in targets:
         await repo.set_metadata(session, t.file.id, upserts, public=True)
         await repo.delete_metadata(session, t.file.id, removals)
+    await activities.record_many(session, actor.origin, [
+        activities.Event(activities.UPDATE_METADATA, t.file.id, props={"keys": sorted([*upserts, *removals])})
+        for t in targets])
 
 
 async def patch_view(session: AsyncSession, actor: Actor, uri: FileURI, view: dict[str, Any] | None) -> None:
@@ -461,6 +506,7 @@ async def patch_view(session: AsyncSession, actor: Actor, uri: FileURI, view: di
     file = await nav.resolve(session, uri)
     if file.owner_id != actor.user_id and not actor.is_admin:
         raise OwnerOnly()
+    await permissions.require(session, actor.subject, file, permissions.UPDATE)
     await check_locks(session, file.owner_id, [(lock_path(uri), False)])
     props = dict(file.props or {})
     if view is None:
@@ -468,6 +514,7 @@ async def patch_view(session: AsyncSession, actor: Actor, uri: FileURI, view: di
     else:
         props["view"] = view
     file.props = props or None
+    await activities.record(session, actor.origin, activities.UPDATE_VIEW, file.id)
 
 
 async def unlock(session: AsyncSession, tokens: list[str]) -> None:

@@ -23,7 +23,7 @@ from pyreve.db.models import Entity, File, FileEntity, FsLock, StoragePolicy, Up
 from pyreve.db.models.file import ENTITY_LIVE_PHOTO, ENTITY_THUMBNAIL, ENTITY_VERSION, FILE, FOLDER
 from pyreve.db.repos import files as repo
 from pyreve.errors import AppError, Code, OwnerOnly
-from pyreve.fs import entities, locks, tree
+from pyreve.fs import activities, entities, locks, mounts, permissions, tree
 from pyreve.fs.names import clean_name, extension
 from pyreve.fs.navigators import MyNavigator, Navigator, not_supported
 from pyreve.fs.storage import check_name_allowed, check_size_allowed, new_source
@@ -115,6 +115,7 @@ class UploadRequest:
 class Owner:
     id: int
     max_storage: int
+    group_id: int = 0
 
 
 @dataclass
@@ -185,10 +186,15 @@ async def prepare(session: AsyncSession, nav: Navigator, req: UploadRequest, own
         raise AppError(Code.PARENT_NOT_EXIST, "Path not exist")
     if ancestor.owner_id != owner.id:
         raise OwnerOnly()
+    await permissions.require(session, permissions.Subject(owner.id, owner.group_id), ancestor,
+                              permissions.UPDATE if target is not None else permissions.CREATE)
 
     token = await locks.acquire(session, owner.id, lock_path(uri), False, dict(UPLOAD_APPLICATION),
                                 timedelta(seconds=req.ttl), owner_uri=uri, reveal=True, held=req.held)
 
+    mounted = await mounts.mounted(session, ancestor, owner.group_id)
+    if mounted is not None:
+        policy = mounted.policy
     if policy is None:
         raise AppError(Code.POLICY_NOT_ALLOWED, "No storage policy is available")
     name = clean_name(uri.name)
@@ -213,6 +219,7 @@ async def prepare(session: AsyncSession, nav: Navigator, req: UploadRequest, own
         session.add(file)
         await session.flush()
         created = True
+        await activities.record(session, activities.Origin(owner.id), activities.FILE_CREATE, file.id)
 
     if not await repo.add_storage(session, owner.id, req.size, limit=owner.max_storage):
         raise AppError(Code.INSUFFICIENT_CAPACITY, "Insufficient capacity")
@@ -275,8 +282,9 @@ def version_limit(owner_settings: dict[str, Any], name: str, entity_type: int) -
     return limit if limit > 0 else None
 
 
-async def complete(session: AsyncSession, sid: str) -> File:
-    """Promote the placeholder of session ``sid`` (upload.md §6); the session row is consumed."""
+async def complete(session: AsyncSession, sid: str, origin: activities.Origin | None = None) -> File:
+    """Promote the placeholder of session ``sid`` (upload.md §6); the session row is consumed.
+    ``origin``: who sent the last bytes (the owner by default)."""
     row = await session.get(UploadSession, sid)
     if row is None:
         raise session_expired()
@@ -301,6 +309,9 @@ async def complete(session: AsyncSession, sid: str) -> File:
     file.updated_at = now
     await repo.delete_metadata(session, file.id, [META_SESSION, META_THUMB_DISABLED])
     await repo.set_metadata(session, file.id, dict((row.props or {}).get("metadata") or {}), public=True)
+    await activities.record(session, origin or activities.Origin(row.owner_id),
+                            activities.LIVE_PHOTO_UPLOADED if entity.type == ENTITY_LIVE_PHOTO
+                            else activities.ENTITY_UPLOADED, file.id, entity_id=entity.id, size=entity.size)
     await session.flush()
 
     owner_settings = (await session.scalar(sa.select(User.settings).where(User.id == file.owner_id))) or {}

@@ -19,15 +19,15 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pyreve.db.models import Entity, File, StoragePolicy
+from pyreve.db.models import DirectLink, Entity, File, StoragePolicy
 from pyreve.db.models.file import ENTITY_VERSION, FILE, FOLDER
 from pyreve.db.repos import files as repo
 from pyreve.db.repos import users as user_repo
 from pyreve.db.uow import unit_of_work
 from pyreve.errors import AppError, Code, OwnerOnly, ParamError
+from pyreve.fs import activities, locks, mounts, operations, permissions, tree
 from pyreve.fs import capabilities as cap
 from pyreve.fs import listing as listing_mod
-from pyreve.fs import locks, operations, tree
 from pyreve.fs.metadata import validate_patches
 from pyreve.fs.names import clean_name
 from pyreve.fs.navigators import MyNavigator, Navigator, navigator_for, not_supported
@@ -57,6 +57,7 @@ class FileView:
     extended: dict[str, Any] | None = None
     shared: bool = False  # the requester's own file with at least one share link
     folder_summary: dict[str, Any] | None = None
+    permission: bytes | None = None  # file permissions the requester holds; None: all
 
 
 @dataclass
@@ -98,15 +99,26 @@ def actor(ctx: Ctx) -> Actor:
     group = ctx.user.group
     return Actor(user_id=ctx.user.id, ids=ctx.rt.ids, max_storage=group.max_storage,
                  max_walked=max(1, int(group.settings.get("max_walked_files") or 100000)),
-                 trash_retention=int(group.settings.get("trash_retention") or 0), is_admin=group.can(IS_ADMIN))
+                 trash_retention=int(group.settings.get("trash_retention") or 0), is_admin=group.can(IS_ADMIN),
+                 group_id=group.id, ip=ctx.ip, user_agent=ctx.user_agent)
+
+
+def subject(ctx: Ctx) -> permissions.Subject:
+    return permissions.Subject(ctx.user.id, ctx.user.group.id)
+
+
+def origin(ctx: Ctx) -> activities.Origin:
+    return activities.Origin(ctx.user.id, ctx.ip, ctx.user_agent, ctx.correlation_id)
 
 
 async def view_of(session: AsyncSession, nav: Navigator, file: File, uri: FileURI, user_id: int,
-                  meta: dict[str, str] | None = None) -> FileView:
+                  meta: dict[str, str] | None = None, *, who: permissions.Subject | None = None) -> FileView:
+    """``who``: the requester, when the view shows the permissions they hold."""
     if meta is None:
         meta = (await repo.metadata(session, [file.id]))[file.id]
+    held = await permissions.granted(session, who, file) if who is not None else None
     return FileView(file=file, uri=uri, name=display_name(file, meta), capability=nav.capabilities,
-                    owned=file.owner_id == user_id, metadata=meta)
+                    owned=file.owner_id == user_id, metadata=meta, permission=held)
 
 
 async def group_policy(session: AsyncSession, ctx: Ctx) -> StoragePolicy | None:
@@ -147,9 +159,12 @@ async def list_files(ctx: Ctx, uri_text: str, page: int, page_size: int, order_b
         searching = is_search(uri) and not nav.single_file
         listing = Listing(files=[], parent=None, pagination={}, capability=nav.capabilities,
                           max_page_size=max_page_size, searching=searching, fs=uri.fs,
-                          policy=await group_policy(session, ctx) if nav.has_root else None, view=view)
+                          policy=await upload_policy(session, ctx, nav, folder), view=view)
+        who = subject(ctx)
         if folder is not None:
+            held = await permissions.require(session, who, folder, permissions.READ)
             listing.parent = await view_of(session, nav, folder, uri.without_query(), ctx.user.id)
+            listing.parent.permission = held
         if searching:
             category = uri.query_values("category")
             category_query = settings.str(f"explorer_category_{category[0]}_query") if category else None
@@ -161,8 +176,12 @@ async def list_files(ctx: Ctx, uri_text: str, page: int, page_size: int, order_b
             listing.recursion_limit_reached = limited
             listing.pagination = {"page": 0, "page_size": size, "next_token": next_token, "is_cursor": True}
             hit_uris = await listing_mod.search_hit_uris(session, nav, uri, folder, rows)
+            held_by = {r.id: await permissions.granted(session, who, r) for r in rows}
+            rows = [r for r in rows if permissions.allows(held_by[r.id], permissions.READ)]
             metas = await repo.metadata(session, [r.id for r in rows])
             listing.files = [await view_of(session, nav, r, hit_uris[r.id], ctx.user.id, metas[r.id]) for r in rows]
+            for hit in listing.files:
+                hit.permission = held_by[hit.file.id]
             await shares.mark_shared(session, ctx.user.id, listing.files)
             return listing
         where = nav.children_filter(folder)
@@ -179,8 +198,19 @@ async def list_files(ctx: Ctx, uri_text: str, page: int, page_size: int, order_b
         base = uri.without_query()
         listing.files = [await view_of(session, nav, r, nav.child_uri(base, r), ctx.user.id, metas[r.id])
                          for r in rows]
+        held_by = await permissions.granted_children(session, who, folder, rows)
+        for child in listing.files:
+            child.permission = held_by[child.file.id]
         await shares.mark_shared(session, ctx.user.id, [*listing.files, listing.parent])
         return listing
+
+
+async def upload_policy(session: AsyncSession, ctx: Ctx, nav: Navigator, folder: File | None
+                        ) -> StoragePolicy | None:
+    """The policy new uploads into ``folder`` would use: the nearest mount, else the group's."""
+    if isinstance(nav, MyNavigator) and folder is not None:
+        return (await mounts.preferred(session, folder, ctx.user.group.id)).policy
+    return await group_policy(session, ctx) if nav.has_root else None
 
 
 # --- info ------------------------------------------------------------------------------------------
@@ -196,7 +226,9 @@ async def owner_uri(ctx: Ctx, session: AsyncSession, file: File) -> FileURI:
     return await operations.owner_uri(session, file)
 
 
-async def info(ctx: Ctx, uri_text: str, file_id: str, extended: bool, folder_summary: bool) -> FileView:
+async def info(ctx: Ctx, uri_text: str, file_id: str, extended: bool, folder_summary: bool,
+               site: str = "") -> FileView:
+    """``site``: the base URL the requester uses (for links in the extended info)."""
     async with unit_of_work(ctx.rt.sessions) as session:
         if uri_text:
             uri = parse_uri(uri_text)
@@ -217,7 +249,9 @@ async def info(ctx: Ctx, uri_text: str, file_id: str, extended: bool, folder_sum
             raise ParamError("uri is required")
         if operations.is_root(file):
             raise operations.root_error()
+        held = await permissions.require(session, subject(ctx), file, permissions.READ)
         result = await view_of(session, nav, file, uri, ctx.user.id)
+        result.permission = held
         if folder_summary and file.type == FOLDER:
             if file.owner_id != ctx.user.id:
                 raise OwnerOnly()
@@ -225,6 +259,7 @@ async def info(ctx: Ctx, uri_text: str, file_id: str, extended: bool, folder_sum
         await shares.mark_shared(session, ctx.user.id, [result])
         if extended:
             result.extended = await _extended(ctx, session, file)
+            result.extended["site"] = site
         return result
 
 
@@ -253,6 +288,16 @@ async def _extended(ctx: Ctx, session: AsyncSession, file: File) -> dict[str, An
         out["view"] = (file.props or {}).get("view")
         out["shares"] = await shares.of_file(ctx, session, file, display_name(
             file, (await repo.metadata(session, [file.id], public_only=False))[file.id]))
+    out["storage_policy_inherited"] = False
+    if file.type == FOLDER:  # where uploads into it go: its own mount, an ancestor's, or the owner's group's
+        chosen = await mounts.preferred(session, file, await permissions.owner_group(session, file.owner_id) or 0)
+        out["storage_policy"] = chosen.policy
+        out["storage_policy_inherited"] = chosen.mounted_on is None or chosen.mounted_on.id != file.id
+    if file.owner_id == ctx.user.id:
+        out["direct_links"] = list((await session.execute(
+            sa.select(DirectLink).where(DirectLink.file_id == file.id, DirectLink.deleted_at.is_(None))
+            .order_by(DirectLink.id))).scalars())
+        out["permission"] = permissions.render_setting(ctx.rt.ids, file.permissions)
     return out
 
 
@@ -289,6 +334,7 @@ async def _create_in(ctx: Ctx, session: AsyncSession, nav: Navigator, uri: FileU
     except tree.PathNotFound as missing:
         if missing.ancestor is None:
             raise
+        await permissions.require(session, subject(ctx), missing.ancestor, permissions.CREATE)
         parent = await tree.make_folders(session, missing.ancestor, missing.missing, None)
     if parent.type != FOLDER:
         raise AppError(Code.PARENT_NOT_EXIST, "Path not exist")
@@ -300,7 +346,8 @@ async def _create_in(ctx: Ctx, session: AsyncSession, nav: Navigator, uri: FileU
             raise AppError(Code.OBJECT_EXIST, "Object existed")
         return await view_of(session, nav, existing, uri, ctx.user.id)
     await locks.ensure_unlocked(session, ctx.user.id, [("/" + "/".join(uri.elements), False)], uri, True)
-    policy = await group_policy(session, ctx)
+    await permissions.require(session, subject(ctx), parent, permissions.CREATE)
+    policy = (await mounts.preferred(session, parent, ctx.user.group.id)).policy
     if want == FILE and policy is not None:
         check_name_allowed(policy, name)
     if "sys:shared_redirect" in metadata:
@@ -318,7 +365,8 @@ async def _create_in(ctx: Ctx, session: AsyncSession, nav: Navigator, uri: FileU
         await repo.link(session, file.id, entity.id)
         file.primary_entity = entity.id
     await repo.set_metadata(session, file.id, metadata, public=True)
-    return await view_of(session, nav, file, uri, ctx.user.id)
+    await activities.record(session, origin(ctx), activities.FILE_CREATE, file.id)
+    return await view_of(session, nav, file, uri, ctx.user.id, who=subject(ctx))
 
 
 # --- tree operations -------------------------------------------------------------------------------
@@ -329,7 +377,7 @@ async def rename(ctx: Ctx, uri_text: str, new_name: str) -> FileView:
         await _lock_tree(ctx, session)
         policy = await group_policy(session, ctx)
         nav, file, new_uri = await operations.rename(session, actor(ctx), uri, new_name, policy)
-        return await view_of(session, nav, file, new_uri, ctx.user.id)
+        return await view_of(session, nav, file, new_uri, ctx.user.id, who=subject(ctx))
 
 
 async def move(ctx: Ctx, uris: list[str], dst: str, copy: bool) -> None:
@@ -354,10 +402,12 @@ async def delete(ctx: Ctx, uris: list[str], unlink: bool, skip_soft_delete: bool
     async with unit_of_work(ctx.rt.sessions) as session:
         await _lock_tree(ctx, session)
         if skip_soft_delete:
-            found = await operations.resolve(session, who, targets, (cap.DELETE, cap.LOCK), batch)
+            found = await operations.resolve(session, who, targets, (cap.DELETE, cap.LOCK), batch,
+                                             need=permissions.DELETE)
             await operations.delete_forever(session, who, found, unlink)
         else:
-            found = await operations.resolve(session, who, targets, (cap.SOFT_DELETE,), batch)
+            found = await operations.resolve(session, who, targets, (cap.SOFT_DELETE,), batch,
+                                             need=permissions.DELETE)
             await operations.soft_delete(session, who, found)
     batch.raise_if_failed()
 

@@ -34,8 +34,8 @@ from pyreve.db.repos import files as repo
 from pyreve.db.seed import GroupPermission
 from pyreve.db.uow import unit_of_work
 from pyreve.errors import AppError, BatchError, Code, ParamError
+from pyreve.fs import activities, jobs, permissions, uploads
 from pyreve.fs import capabilities as cap
-from pyreve.fs import jobs, uploads
 from pyreve.fs.drivers.local import KeyOutsideRoot, LocalDriver, LongWrite, OutOfOrder, ShortWrite
 from pyreve.fs.metadata import validate_patches
 from pyreve.fs.navigators import ShareAccess, ShareNavigator, navigator_for
@@ -46,7 +46,7 @@ from pyreve.kit.signing import sign_path, verify_path
 from pyreve.kit.zipstream import Member
 from pyreve.services import share as shares
 from pyreve.services.context import Ctx, Runtime
-from pyreve.services.file import FileView, group_policy, view_of
+from pyreve.services.file import FileView, group_policy, origin, subject, view_of
 
 log = logging.getLogger("pyreve.transfer")
 
@@ -109,7 +109,7 @@ def _session_ttl(rt: Runtime) -> int:
 async def _prepare(ctx: Ctx, uri: FileURI, req: uploads.UploadRequest) -> uploads.Prepared:
     nav = navigator_for(uri, ctx.user.id, ctx.rt.ids)
     nav.require(cap.UPLOAD, cap.LOCK)
-    owner = uploads.Owner(ctx.user.id, ctx.user.group.max_storage)
+    owner = uploads.Owner(ctx.user.id, ctx.user.group.max_storage, ctx.user.group.id)
     prepared: uploads.Prepared | None = None
     for _attempt in range(3):
         try:
@@ -200,7 +200,7 @@ async def upload_chunk(ctx: Ctx, sid: str, index_text: str, length: int | None, 
         if store.size(entity.source) != row.size:
             raise AppError(Code.IO_FAILED, "Uploaded data does not match purposed size")
         async with unit_of_work(rt.sessions) as session:
-            await uploads.complete(session, sid)
+            await uploads.complete(session, sid, origin(ctx))
 
 
 async def _forget_if_abandoned(rt: Runtime, store: LocalDriver, entity: Entity) -> None:
@@ -273,7 +273,7 @@ async def put_content(ctx: Ctx, uri_text: str, previous: str, length: int | None
         except (OutOfOrder, ShortWrite, LongWrite, KeyOutsideRoot, OSError) as exc:
             raise _write_error(exc) from exc
         async with unit_of_work(ctx.rt.sessions) as session:
-            await uploads.complete(session, prepared.row.id)
+            await uploads.complete(session, prepared.row.id, origin(ctx))
     except BaseException:
         await asyncio.shield(_discard(ctx, prepared))
         raise
@@ -364,6 +364,8 @@ async def file_urls(ctx: Ctx, texts: list[str], *, download: bool, entity_hash: 
     out: list[dict[str, str]] = []
     failures: dict[str, AppError] = {}
     earliest: int | None = None
+    issued: list[tuple[str, activities.Event]] = []
+    who = subject(ctx)
     async with _reader(rt) as session:
         for uri in uris:
             key = str(uri)
@@ -371,6 +373,7 @@ async def file_urls(ctx: Ctx, texts: list[str], *, download: bool, entity_hash: 
                 nav = navigator_for(uri, ctx.user.id, rt.ids, shares.access(ctx))
                 nav.require(cap.DOWNLOAD)
                 file = await nav.resolve(session, uri)
+                await permissions.require(session, who, file, permissions.READ)
                 entity = await _pick_entity(session, rt, file, entity_hash)
                 name = display_name(file, entity)
                 share = ""
@@ -391,6 +394,7 @@ async def file_urls(ctx: Ctx, texts: list[str], *, download: bool, entity_hash: 
                         cache[cache_key] = (url, expires)
                 earliest = expires if earliest is None else min(earliest, expires)
                 out.append({"url": url})
+                issued.append((key, activities.Event(activities.ENTITY_DOWNLOADED, file.id, entity.id)))
             except AppError as err:
                 failures[key] = err
                 out.append({"url": ""})
@@ -402,6 +406,9 @@ async def file_urls(ctx: Ctx, texts: list[str], *, download: bool, entity_hash: 
             out[index] = {"url": ""}
     if failures and not skip_error:
         raise BatchError(failures)
+    if issued:
+        async with unit_of_work(rt.sessions) as session:
+            await activities.record_many(session, origin(ctx), [e for k, e in issued if k not in failures])
     return Urls(out, datetime.fromtimestamp(earliest, UTC) if earliest is not None else None)
 
 
@@ -513,6 +520,7 @@ async def archive_members(rt: Runtime, sid: str) -> list[Member]:
         raise AppError(Code.NOT_FOUND, "Requester not found")
     members: list[Member] = []
     total = 0
+    who = permissions.Subject(requester.id, requester.group.id)
     async with _reader(rt) as session:
         for text in stored["uris"]:
             uri = FileURI.parse(text)
@@ -522,8 +530,9 @@ async def archive_members(rt: Runtime, sid: str) -> list[Member]:
             top = await nav.resolve(session, uri)
             if top.file_children is None and top.name == "":
                 raise AppError(Code.NO_PERMISSION, "cannot operate root file")
+            await permissions.require(session, who, top, permissions.READ)
             if top.type == FOLDER:
-                members.extend(await _walk(rt, session, top))
+                members.extend(await _walk(rt, session, top, who))
             else:
                 members.extend(await _file_members(rt, session, [(top.name, top)]))
     total = sum(m.size for m in members)
@@ -533,9 +542,11 @@ async def archive_members(rt: Runtime, sid: str) -> list[Member]:
     return members
 
 
-async def _walk(rt: Runtime, session: AsyncSession, top: File) -> list[Member]:
+async def _walk(rt: Runtime, session: AsyncSession, top: File, who: permissions.Subject) -> list[Member]:
+    """Everything below ``top`` that ``who`` may read."""
     out = [Member(top.name + "/", 0, top.updated_at)]
     prefixes = {top.id: top.name + "/"}
+    settings = {top.id: await permissions.own_setting_chain(session, top)}
     level = [top.id]
     while level:
         next_level: list[int] = []
@@ -545,9 +556,14 @@ async def _walk(rt: Runtime, session: AsyncSession, top: File) -> list[Member]:
                                           .order_by(File.id))).scalars()
             for row in rows:
                 name = prefixes[row.file_children] + row.name  # type: ignore[index]
+                setting = row.permissions or settings[row.file_children]  # type: ignore[index]
+                if not permissions.allows(await permissions.evaluate(session, who, row.owner_id, setting),
+                                          permissions.READ):
+                    continue
                 if row.type == FOLDER:
                     if row.is_symbolic:
                         continue
+                    settings[row.id] = setting
                     prefixes[row.id] = name + "/"
                     out.append(Member(name + "/", 0, row.updated_at))
                     next_level.append(row.id)

@@ -24,6 +24,7 @@ from pyreve.db.repos import users as user_repo
 from pyreve.db.seed import ADMIN_GROUP_ID
 from pyreve.db.uow import unit_of_work
 from pyreve.errors import AppError, Code
+from pyreve.fs import mounts
 from pyreve.kit.hashid import IdType
 from pyreve.kit.signing import sign_path, verify_path
 from pyreve.services import mail, ratelimit, twofactor
@@ -321,14 +322,9 @@ def valid_theme(value: str) -> bool:
 # --- storage policies and nodes ---------------------------------------------------------------
 
 async def available_policies(ctx: Ctx) -> list[StoragePolicy]:
-    policy_id = None
+    """The group's default policy first, then the others it may use (mountable on folders)."""
     async with unit_of_work(ctx.rt.sessions) as session:
-        row = await user_repo.group(session, ctx.user.group.id)
-        policy_id = row.storage_policy_id if row else None
-        if policy_id is None:
-            return []
-        stmt = sa.select(StoragePolicy).where(StoragePolicy.id == policy_id, StoragePolicy.deleted_at.is_(None))
-        return list((await session.execute(stmt)).scalars())
+        return await mounts.available(session, ctx.user.group.id)
 
 
 async def available_nodes(ctx: Ctx) -> list[NodeModel]:

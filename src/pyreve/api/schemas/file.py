@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from pyreve.api.schemas.common import Body, omit_empty
+from pyreve.api.schemas.file_features import direct_link_url
 from pyreve.api.schemas.share import share_wire
 from pyreve.kit import boolset
 from pyreve.kit.clock import rfc3339
@@ -47,6 +48,8 @@ def file_wire(rt: Runtime, view: FileView) -> dict[str, Any]:
         "owned": view.owned,
         "primary_entity": rt.ids.encode(file.primary_entity or 0, IdType.ENTITY),
     }
+    if view.permission is not None:
+        out["permission"] = boolset.encode(view.permission)
     if view.folder_summary is not None:
         summary = dict(view.folder_summary)
         summary["calculated_at"] = rfc3339(summary["calculated_at"])
@@ -59,8 +62,15 @@ def file_wire(rt: Runtime, view: FileView) -> dict[str, Any]:
             "entities": [entity_wire(rt, e) for e in ext.get("entities", [])],
             "shares": [share_wire(rt, share) for share in ext.get("shares") or []],
             "view": ext.get("view"),
+            "direct_links": [{"id": rt.ids.encode(link.id, IdType.SOURCE_LINK),
+                              "url": direct_link_url(rt, ext.get("site") or "", link.id, link.name),
+                              "downloaded": link.downloads or 0, "created_at": rfc3339(link.created_at)}
+                             for link in ext.get("direct_links") or []],
+            "storage_policy_inherited": bool(ext.get("storage_policy_inherited")),
+            "permission": ext.get("permission"),
         }
-        out["extended_info"] = omit_empty(extended, "storage_policy", "entities", "shares", "view")
+        out["extended_info"] = omit_empty(extended, "storage_policy", "entities", "shares", "view", "direct_links",
+                                          "permission")
     return omit_empty(out, "shared", "capability", "owned")
 
 
