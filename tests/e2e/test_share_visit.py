@@ -18,6 +18,7 @@ from pyreve.kit.hashid import IdType
 from tests.conftest import Server
 from tests.e2e.file_helpers import make_group
 from tests.e2e.helpers import database, hash_ids, update_user
+from tests.e2e.media_files import image_bytes
 from tests.e2e.test_share import SHARE_SETTINGS, Link, Owner, P, Visitor, share_row
 from tests.e2e.transfers import Client
 
@@ -234,6 +235,19 @@ def test_visitors_download_through_the_share(tree: tuple[Owner, Link], server: S
     assert readme.content == b"# Photos" and "attachment" in readme.headers["content-disposition"]
     assert share_row(server, link)["downloads"] == 0  # folder shares count no downloads
     assert visitor.urls([link.uri("2024")])["code"] == 40081  # folders only as archives
+
+
+def test_visitors_get_thumbnails_through_the_share(owner: Owner, server: Server) -> None:
+    owner.file("cloudreve://my/Pics/blue.jpg", image_bytes((64, 48)))
+    owner.file("cloudreve://my/Pics/note.txt", b"text")
+    link = owner.share("cloudreve://my/Pics", is_private=True)
+    visitor = Visitor(server)
+    result = visitor.call("GET", "/file/thumb", params={"uri": link.uri("blue.jpg")})
+    assert result["code"] == 0, result
+    image = fetch(result["data"]["url"])
+    assert image.status_code == 200 and image.headers["content-type"].startswith("image/")
+    assert visitor.call("GET", "/file/thumb", params={"uri": link.uri("blue.jpg", "wrong")})["code"] == 40069
+    assert visitor.call("GET", "/file/thumb", params={"uri": link.uri("note.txt")})["code"] == 40077
 
 
 def test_archives_through_a_share(tree: tuple[Owner, Link], server: Server) -> None:

@@ -40,6 +40,7 @@ from pyreve.fs.uri import FileURI
 from pyreve.kit import boolset
 from pyreve.media import sandbox, thumbnails
 from pyreve.media.thumbnails import ThumbOptions
+from pyreve.services import share as shares
 from pyreve.services import transfer
 from pyreve.services.context import Ctx, Runtime
 
@@ -109,7 +110,7 @@ async def thumbnail_url(ctx: Ctx, uri_text: str, site: str) -> ThumbUrl:
         uri = FileURI.parse(uri_text)
     except AppError:
         raise ParamError("unknown uri") from None
-    nav = navigator_for(uri, ctx.user.id, rt.ids)
+    nav = navigator_for(uri, ctx.user.id, rt.ids, shares.access(ctx))
     async with _reader(rt) as session:
         file = await nav.resolve(session, uri)
         if file.type != FILE or await repo.metadata_value(session, file.id, THUMB_DISABLED) is not None:
