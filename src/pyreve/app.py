@@ -37,6 +37,7 @@ from pyreve.services import media
 from pyreve.services.bootstrap import close_runtime, open_runtime
 from pyreve.services.file import run_trash_collector
 from pyreve.services.transfer import periodic_jobs, stop_background
+from pyreve.webdav import dav_app
 
 API_PREFIX = "/api/v4"
 # Routes whose body is raw bytes with their own limits.
@@ -131,9 +132,9 @@ def create_app(config: boot_config.Config, *, workers: int = 1) -> FastAPI:
     for router in (site.router, session.router, user.router, group.router, file.router, transfer.router,
                    dav_account.router, share.router, file_features.router):
         app.include_router(router, prefix=API_PREFIX)
-    app.router.routes.insert(0, Route("/f/{id}/{name}", _plain(file_features.follow_link), methods=["GET", "HEAD"]))
     for router in (thumb_router, viewer_router):
         app.include_router(router, prefix=API_PREFIX)
+    app.router.routes.insert(0, Route("/f/{id}/{name}", _plain(file_features.follow_link), methods=["GET", "HEAD"]))
     for path, endpoint, methods in transfer.RAW_ROUTES:  # byte-moving routes: plain Starlette, first
         app.router.routes.insert(0, Route(API_PREFIX + path, _plain(endpoint), methods=methods))
     for path, endpoint, methods in VIEWER_ROUTES:  # WOPI: bare statuses, raw bodies
@@ -143,6 +144,8 @@ def create_app(config: boot_config.Config, *, workers: int = 1) -> FastAPI:
     for position, (path, endpoint) in enumerate([*site.HOT_ROUTES, *user.HOT_ROUTES]):
         app.router.routes.insert(position, Route(API_PREFIX + path, _plain(endpoint), methods=["GET"]))
     app.include_router(site.manifest_router)
+    # WebDAV at /dav and below, every method, ahead of everything else.
+    app.router.routes[0:0] = [Route("/dav", dav_app), Route("/dav/{rest:path}", dav_app)]
     app.include_router(share.short_router)
 
     @app.get("/", include_in_schema=False)

@@ -8,6 +8,9 @@ infinity). Operations check that no lock they do not hold covers their targets; 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -22,6 +25,19 @@ from pyreve.kit.clock import utcnow
 
 # Lock owner applications, as clients know them.
 APP_UPLOAD, APP_DAV, APP_VIEWER = "upload", "dav", "viewer"
+
+# Lock tokens the current request presented (WebDAV's If header): locks it holds do not block it.
+_submitted: ContextVar[frozenset[str]] = ContextVar("pyreve_submitted_lock_tokens", default=frozenset())
+
+
+@contextmanager
+def submitted(tokens: frozenset[str]) -> Iterator[None]:
+    """Within this block, checks treat the locks of ``tokens`` as held by the caller."""
+    reset = _submitted.set(tokens)
+    try:
+        yield
+    finally:
+        _submitted.reset(reset)
 
 
 @dataclass(frozen=True)
@@ -39,7 +55,10 @@ def _covers(lock_path: str, lock_infinite: bool, target: str, target_infinite: b
 
 
 async def conflicts(session: AsyncSession, owner_id: int, path: str, infinite: bool,
-                    held: frozenset[str] = frozenset()) -> list[FsLock]:
+                    held: frozenset[str] | None = None) -> list[FsLock]:
+    """Live locks covering ``path`` other than ``held`` (by default, the tokens the request submitted)."""
+    if held is None:
+        held = _submitted.get()
     now = utcnow()
     stmt = sa.select(FsLock).where(FsLock.owner_id == owner_id,
                                    sa.or_(FsLock.expires_at.is_(None), FsLock.expires_at > now))
@@ -61,7 +80,7 @@ def conflict_error(locks: list[FsLock], owner_uri: FileURI | None, reveal: bool)
 
 
 async def ensure_unlocked(session: AsyncSession, owner_id: int, targets: list[tuple[str, bool]],
-                          owner_uri: FileURI | None, reveal: bool, held: frozenset[str] = frozenset()) -> None:
+                          owner_uri: FileURI | None, reveal: bool, held: frozenset[str] | None = None) -> None:
     found: list[FsLock] = []
     for path, infinite in targets:
         found.extend(await conflicts(session, owner_id, path, infinite, held))
@@ -73,7 +92,7 @@ async def ensure_unlocked(session: AsyncSession, owner_id: int, targets: list[tu
 async def acquire(session: AsyncSession, owner_id: int, path: str, infinite: bool, application: dict[str, Any],
                   ttl: timedelta | None, owner_uri: FileURI | None = None, reveal: bool = True,
                   token: str | None = None, held: frozenset[str] = frozenset()) -> str:
-    existing = await conflicts(session, owner_id, path, infinite, held)
+    existing = await conflicts(session, owner_id, path, infinite, held)  # every other lock, unless held
     if existing:
         raise conflict_error(existing, owner_uri, reveal)
     token = token or "opaquelocktoken:" + secrets.token_hex(16)

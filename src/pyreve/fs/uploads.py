@@ -195,6 +195,7 @@ async def prepare(session: AsyncSession, nav: Navigator, req: UploadRequest, own
     mounted = await mounts.mounted(session, ancestor, owner.group_id)
     if mounted is not None:
         policy = mounted.policy
+
     if policy is None:
         raise AppError(Code.POLICY_NOT_ALLOWED, "No storage policy is available")
     name = clean_name(uri.name)
@@ -314,6 +315,14 @@ async def complete(session: AsyncSession, sid: str, origin: activities.Origin | 
                             else activities.ENTITY_UPLOADED, file.id, entity_id=entity.id, size=entity.size)
     await session.flush()
 
+    await _keep_versions(session, file, entity)
+    await locks.release(session, [row.lock_token])
+    announce(session, file, entity)
+    return file
+
+
+async def _keep_versions(session: AsyncSession, file: File, entity: Entity) -> None:
+    """After ``entity`` became current: drop the versions past the owner's limit, and the thumbnails."""
     owner_settings = (await session.scalar(sa.select(User.settings).where(User.id == file.owner_id))) or {}
     keep = version_limit(owner_settings, file.name, entity.type)
     kept = 0
@@ -326,9 +335,69 @@ async def complete(session: AsyncSession, sid: str, origin: activities.Origin | 
                 await entities.unlink(session, file, other)
         elif other.type == ENTITY_THUMBNAIL and entity.type == ENTITY_VERSION:
             await entities.unlink(session, file, other)
-    await locks.release(session, [row.lock_token])
+
+
+@dataclass(frozen=True)
+class Stored:
+    file: File
+    entity: Entity
+    created: bool
+
+
+async def store_whole(session: AsyncSession, nav: Navigator, uri: FileURI, owner: Owner, policy: StoragePolicy | None,
+                      source: str, size: int, modified: datetime | None = None) -> Stored:
+    """Record a whole file whose bytes are already stored at ``source`` (in ``policy``, which the
+    caller chose for the folder, mounts included): a new file in an existing folder, or a new version
+    of the file at ``uri``. The same rules as an upload session apply (names, permissions, policy
+    limits, capacity, locks, versions kept); missing folders are not created."""
+    if not isinstance(nav, MyNavigator):
+        raise not_supported()
+    if uri.is_root:
+        raise AppError(Code.OBJECT_EXIST, "Object existed")
+    await repo.lock_owner(session, owner.id)
+    parent = await tree.walk(session, await nav.root(session), uri.dir().elements)
+    if parent.type != FOLDER:
+        raise tree.PathNotFound(None, [uri.name])
+    if parent.is_symbolic:
+        raise tree.symbolic_error()
+    if parent.owner_id != owner.id:
+        raise OwnerOnly()
+    if policy is None:
+        raise AppError(Code.POLICY_NOT_ALLOWED, "No storage policy is available")
+    name = clean_name(uri.name)
+    check_name_allowed(policy, name, Code.FILE_TYPE_NOT_ALLOWED)
+    check_size_allowed(policy, size)
+    await locks.ensure_unlocked(session, owner.id, [(lock_path(uri), False)], uri, True)
+    file = await repo.child(session, parent.id, name)
+    created = file is None
+    if file is not None and file.type != FILE:
+        raise AppError(Code.OBJECT_EXIST, "Object existed")
+    await permissions.require(session, permissions.Subject(owner.id, owner.group_id), parent,
+                              permissions.CREATE if created else permissions.UPDATE)
+    if file is None:
+        file = File(type=FILE, name=name, owner_id=owner.id, size=0, file_children=parent.id, is_symbolic=False,
+                    storage_policy_files=policy.id)
+        session.add(file)
+        await session.flush()
+        await activities.record(session, activities.Origin(owner.id), activities.FILE_CREATE, file.id)
+    if not await repo.add_storage(session, owner.id, size, limit=owner.max_storage):
+        raise AppError(Code.INSUFFICIENT_CAPACITY, "Insufficient capacity")
+    entity = Entity(type=ENTITY_VERSION, source=source, size=size, reference_count=1,
+                    storage_policy_entities=policy.id, created_by=owner.id)
+    session.add(entity)
+    await session.flush()
+    await repo.link(session, file.id, entity.id)
+    file.size = size
+    file.primary_entity = entity.id
+    file.updated_at = modified or utcnow()
+    if not created:
+        await repo.delete_metadata(session, file.id, [META_THUMB_DISABLED])
+    await session.flush()
+    await activities.record(session, activities.Origin(owner.id), activities.ENTITY_UPLOADED, file.id,
+                            entity_id=entity.id, size=entity.size)
+    await _keep_versions(session, file, entity)
     announce(session, file, entity)
-    return file
+    return Stored(file, entity, created)
 
 
 async def placeholder_of(session: AsyncSession, file_id: int, sid: str) -> Entity | None:

@@ -1,0 +1,779 @@
+"""WebDAV use cases (spec: webdav.md) on the file system the File API uses: one set of rules.
+
+Each DAV request is bound to a login (user + account); paths below ``/dav`` are elements below the
+account's root URI. Reads use a read-only session; each change is one transaction, and bytes are
+stored before the transaction that records them.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pyreve.db.engine import read_only
+from pyreve.db.models import Entity, File, FsLock, Metadata
+from pyreve.db.models.file import FOLDER
+from pyreve.db.repos import files as repo
+from pyreve.db.seed import GroupPermission
+from pyreve.db.uow import unit_of_work
+from pyreve.errors import AppError, Code, OwnerOnly
+from pyreve.fs import capabilities as cap
+from pyreve.fs import locks, mounts, operations, tree, uploads
+from pyreve.fs.drivers.local import KeyOutsideRoot, LongWrite, ShortWrite
+from pyreve.fs.names import clean_name
+from pyreve.fs.navigators import MyNavigator, Navigator, navigator_for
+from pyreve.fs.storage import check_name_allowed, check_size_allowed, new_source
+from pyreve.fs.uri import MY, FileURI
+from pyreve.kit.clock import utcnow
+from pyreve.kit.hashid import IdType
+from pyreve.services import transfer
+from pyreve.services.context import Ctx
+from pyreve.services.dav_account import DavLogin
+from pyreve.services.file import actor, group_policy
+
+DEAD_PREFIX = "dav:"
+CHECKSUMS = "sys:dav_checksums"
+BATCH = 500
+_SYS_FILES = re.compile(r"^(\.DS_Store|\._.*|Thumbs\.db|desktop\.ini|\.Spotlight-V100|\.Trashes|\.fseventsd)$",
+                        re.IGNORECASE)
+
+
+def is_sys_file(name: str) -> bool:
+    return bool(_SYS_FILES.match(name))
+
+
+class Missing(AppError):
+    """Nothing at the path; ``parent`` is set when only the last element is missing (it could be created)."""
+
+    def __init__(self, parent: Item | None):
+        super().__init__(Code.NOT_FOUND, "Not found")
+        self.parent = parent
+
+
+class Exists(AppError):
+    def __init__(self) -> None:
+        super().__init__(Code.OBJECT_EXIST, "Object existed")
+
+
+class PreconditionFailed(AppError):
+    def __init__(self, msg: str = "Precondition failed") -> None:
+        super().__init__(Code.STALE_VERSION, msg)
+
+
+class TooDeep(AppError):
+    def __init__(self) -> None:
+        super().__init__(Code.FILE_COUNT_LIMIT_REACHED, "Too many files")
+
+
+@dataclass
+class Dav:
+    """One DAV request: the caller, the account's login and root."""
+
+    ctx: Ctx
+    login: DavLogin
+    root: FileURI
+
+    @property
+    def user_id(self) -> int:
+        return self.ctx.user.id
+
+    def uri(self, elements: list[str]) -> FileURI:
+        return self.root.join(*elements) if elements else self.root.without_query()
+
+
+@dataclass(slots=True)
+class Item:
+    """A resource: its row, its URI where it lives, that file system's navigator, its elements below the root."""
+
+    file: File
+    uri: FileURI
+    nav: Navigator
+    elements: list[str]
+
+    @property
+    def folder(self) -> bool:
+        return self.file.type == FOLDER
+
+    @property
+    def lock_path(self) -> str | None:
+        return operations.lock_path(self.uri)
+
+
+def etag(rt_ids: Any, file: Any) -> str | None:
+    if file.type == FOLDER or not file.primary_entity:
+        return None
+    return f'"{rt_ids.encode(file.primary_entity, IdType.ENTITY)}"'
+
+
+WRITER = "dav_writer"
+
+
+@asynccontextmanager
+async def _writer(dav: Dav) -> AsyncIterator[AsyncSession]:
+    """One transaction that changes the tree."""
+    async with unit_of_work(dav.ctx.rt.sessions) as session:
+        session.info[WRITER] = True
+        yield session
+
+
+def _reader(rt: Any) -> AsyncSession:
+    """A session for reads only (no write lock on SQLite)."""
+    engine = rt.extras.get("dav_reader")
+    if engine is None:
+        engine = rt.extras["dav_reader"] = read_only(rt.engine)
+    return AsyncSession(engine, expire_on_commit=False)
+
+
+# --- resolving paths -------------------------------------------------------------------------------
+
+async def _redirect(session: AsyncSession, dav: Dav, folder: File, rest: list[str]
+                    ) -> tuple[Navigator, File, FileURI]:
+    """Follow a saved-share shortcut: the rest of the path, rebased on the share it points to."""
+    target_text = await repo.metadata_value(session, folder.id, "sys:shared_redirect")
+    if not target_text:
+        raise tree.symbolic_error()
+    target = FileURI.parse(target_text).join(*rest)
+    nav = navigator_for(target, dav.user_id, dav.ctx.rt.ids)
+    try:
+        return nav, await nav.resolve(session, target), target
+    except tree.PathNotFound:
+        raise Missing(None) from None
+
+
+async def locate(session: AsyncSession, dav: Dav, elements: list[str]) -> Item:
+    """The resource at ``elements`` below the account root, or :class:`Missing`."""
+    uri = dav.uri(elements)
+    nav = navigator_for(uri, dav.user_id, dav.ctx.rt.ids)
+    if not isinstance(nav, MyNavigator):
+        try:
+            return Item(await nav.resolve(session, uri), uri, nav, elements)
+        except tree.PathNotFound:
+            raise Missing(None) from None
+    current = await repo.root(session, dav.user_id)
+    if current is None:  # the user's file system was never opened: its root is made now
+        if session.info.get(WRITER):
+            current = await tree.ensure_root(session, dav.user_id)
+        else:
+            async with _writer(dav) as writer:
+                current = await tree.ensure_root(writer, dav.user_id)
+    names = uri.elements
+    skip = len(names) - len(elements)  # the account root's own elements
+    for index, name in enumerate(names):
+        if current.is_symbolic:
+            nav2, found, target = await _redirect(session, dav, current, names[index:])
+            return Item(found, target, nav2, elements)
+        if current.type != FOLDER:
+            raise Missing(None)
+        child = await repo.child(session, current.id, name)
+        if child is None:
+            parent = None
+            if index == len(names) - 1 and index >= skip:
+                parent = Item(current, uri.dir(), nav, elements[:-1])
+            raise Missing(parent)
+        current = child
+    return Item(current, uri, nav, elements)
+
+
+def _owned(dav: Dav, item: Item) -> None:
+    if item.file.owner_id != dav.user_id:
+        raise OwnerOnly()
+
+
+async def _writable_parent(session: AsyncSession, dav: Dav, elements: list[str]) -> Item:
+    """The folder a new resource at ``elements`` goes into: 409 (Conflict) when it does not exist."""
+    try:
+        await locate(session, dav, elements)
+    except Missing as missing:
+        if missing.parent is None or not missing.parent.folder:
+            raise AppError(Code.CONFLICT, "Parent does not exist") from None
+        parent = missing.parent
+        parent.nav.require(cap.CREATE)
+        _owned(dav, parent)
+        return parent
+    raise Exists()
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Entry:
+    """One resource of a PROPFIND answer."""
+
+    elements: list[str]
+    folder: bool
+    name: str
+    size: int
+    created_at: datetime
+    updated_at: datetime
+    etag: str | None
+    file_id: int
+    owned: bool
+    lock_path: str | None
+    dead: dict[str, str] = field(default_factory=dict)
+    checksums: str = ""
+
+
+@dataclass
+class Found:
+    entries: list[Entry]
+    locks: list[FsLock]
+    used: int
+    available: int
+
+
+def _entry(dav: Dav, file: Any, elements: list[str], uri: FileURI | None) -> Entry:
+    return Entry(elements=elements, folder=file.type == FOLDER, name=elements[-1] if elements else file.name,
+                 size=file.size or 0, created_at=file.created_at, updated_at=file.updated_at,
+                 etag=etag(dav.ctx.rt.ids, file), file_id=file.id, owned=file.owner_id == dav.user_id,
+                 lock_path=operations.lock_path(uri) if uri is not None else None)
+
+
+_CHILD_COLUMNS = (File.id, File.type, File.name, File.size, File.primary_entity, File.owner_id, File.created_at,
+                  File.updated_at, File.is_symbolic)
+
+
+async def propfind(dav: Dav, elements: list[str], depth: int | None, dead: bool, checksums: bool) -> Found:
+    """The resource at ``elements`` and, with ``depth`` 1 or None (infinity), what is below it."""
+    limit = max(1, int(dav.ctx.user.group.settings.get("max_walked_files") or 100000))
+    async with _reader(dav.ctx.rt) as session:
+        item = await locate(session, dav, elements)
+        item.nav.require(cap.INFO) if not item.folder else item.nav.require(cap.LIST_CHILDREN)
+        top = _entry(dav, item.file, elements, item.uri)
+        out = [top]
+        if item.folder and depth != 0 and not item.file.is_symbolic:
+            level: list[tuple[int, list[str], FileURI]] = [(item.file.id, elements, item.uri)]
+            while level:
+                next_level: list[tuple[int, list[str], FileURI]] = []
+                for folder_id, base, base_uri in level:
+                    where = item.nav.children_filter(await session.get(File, folder_id)) \
+                        if not isinstance(item.nav, MyNavigator) else [File.file_children == folder_id]
+                    rows = (await session.execute(sa.select(*_CHILD_COLUMNS).where(*where))).all()
+                    for row in rows:
+                        child_elements = [*base, row.name]
+                        child_uri = base_uri.join(row.name) if base_uri.fs == MY else None
+                        if dav.login.disable_sys_files and is_sys_file(row.name):
+                            continue
+                        out.append(_entry(dav, row, child_elements, child_uri))
+                        if row.type == FOLDER and depth is None and not row.is_symbolic:
+                            next_level.append((row.id, child_elements, child_uri or base_uri))
+                    if len(out) > limit:
+                        raise TooDeep()
+                level = next_level
+        ids = [e.file_id for e in out]
+        if dead or checksums:
+            await _attach_metadata(session, out, ids, dead, checksums, dav)
+        held = await _live_locks(session, item.file.owner_id) if item.uri.fs == MY else []
+    user = dav.ctx.user
+    used = user.storage
+    return Found(out, held, used, max(0, user.group.max_storage - used))
+
+
+async def _attach_metadata(session: AsyncSession, out: list[Entry], ids: list[int], dead: bool, checksums: bool,
+                           dav: Dav) -> None:
+    by_id = {e.file_id: e for e in out}
+    conditions = []
+    if dead:
+        conditions.append(Metadata.name.like(DEAD_PREFIX + "%"))
+    if checksums:
+        conditions.append(Metadata.name == CHECKSUMS)
+    for start in range(0, len(ids), BATCH):
+        stmt = sa.select(Metadata.file_id, Metadata.name, Metadata.value).where(
+            Metadata.file_id.in_(ids[start:start + BATCH]), sa.or_(*conditions))
+        for file_id, name, value in (await session.execute(stmt)).all():
+            entry = by_id[file_id]
+            if name == CHECKSUMS:
+                current, _, sums = value.partition(" ")
+                if entry.etag and entry.etag.strip('"') == current:
+                    entry.checksums = sums
+            elif name.startswith(DEAD_PREFIX):
+                entry.dead[name[len(DEAD_PREFIX):]] = value
+
+
+async def _live_locks(session: AsyncSession, owner_id: int) -> list[FsLock]:
+    now = utcnow()
+    stmt = sa.select(FsLock).where(FsLock.owner_id == owner_id,
+                                   sa.or_(FsLock.expires_at.is_(None), FsLock.expires_at > now))
+    return list((await session.execute(stmt)).scalars())
+
+
+def covers(lock: FsLock, path: str | None) -> bool:
+    if path is None:
+        return False
+    return lock.path == path or (lock.depth_infinity and (
+        lock.path == "/" or path.startswith(lock.path.rstrip("/") + "/")))
+
+
+@dataclass(frozen=True)
+class State:
+    """What an If header condition is checked against."""
+
+    exists: bool
+    etag: str | None
+    tokens: frozenset[str]
+
+
+async def state(dav: Dav, elements: list[str]) -> State:
+    async with _reader(dav.ctx.rt) as session:
+        try:
+            item = await locate(session, dav, elements)
+        except Missing as missing:
+            path = operations.lock_path(dav.uri(elements)) if missing.parent is not None else None
+            owner = dav.user_id
+            exists, tag = False, None
+        else:
+            path, owner, exists, tag = item.lock_path, item.file.owner_id, True, etag(dav.ctx.rt.ids, item.file)
+        held = await _live_locks(session, owner) if path is not None else []
+    return State(exists, tag, frozenset(lock.token for lock in held if covers(lock, path)))
+
+
+@dataclass(frozen=True)
+class Content:
+    """What a GET serves: a file on disk (or nothing, for an empty file), or a URL to redirect to."""
+
+    name: str
+    size: int
+    etag: str
+    updated_at: datetime
+    path: Path | None = None
+    redirect: str = ""
+
+
+async def content(dav: Dav, elements: list[str], site: str) -> Content:
+    rt = dav.ctx.rt
+    async with _reader(rt) as session:
+        item = await locate(session, dav, elements)
+        item.nav.require(cap.DOWNLOAD)
+        file = item.file
+        if file.type == FOLDER:
+            raise AppError(Code.NO_PERMISSION, "Not a file")
+        entity = await session.get(Entity, file.primary_entity) if file.primary_entity else None
+    if entity is None:
+        raise AppError(Code.ENTITY_NOT_EXIST, "Entity not exist")
+    tag = etag(rt.ids, file) or ""
+    if entity.size == 0:
+        return Content(file.name, 0, tag, file.updated_at)
+    found = await transfer.policy(rt, entity.storage_policy_entities)
+    if found is None:
+        raise AppError(Code.ENTITY_NOT_EXIST, "Entity not exist")
+    proxied = dav.login.proxy and dav.ctx.user.group.can(GroupPermission.WEBDAV_PROXY)
+    if found.type != "local" and not proxied:  # storage that serves its own bytes: a signed URL
+        ttl = max(1, rt.settings.int("entity_url_default_ttl", 3600))
+        url = transfer.content_url(rt, site, entity.id, max(0, dav.ctx.user.group.speed_limit), file.name, False,
+                                   int(time.time()) + ttl)
+        return Content(file.name, entity.size, tag, file.updated_at, redirect=url)
+    try:
+        path = transfer.driver(rt, found).path(entity.source)
+    except KeyOutsideRoot:
+        raise AppError(Code.ENTITY_NOT_EXIST, "Entity not exist") from None
+    return Content(file.name, entity.size, tag, file.updated_at, path=path)
+
+
+def allowed_methods(dav: Dav, item: Item | None) -> list[str]:
+    if item is None:
+        return ["OPTIONS", "LOCK", "PUT", "MKCOL"]
+    if item.file.owner_id != dav.user_id:
+        return ["OPTIONS", "COPY", "PROPFIND"] + ([] if item.folder else ["GET", "HEAD", "POST"])
+    out = ["OPTIONS", "DELETE", "MOVE", "COPY", "PROPFIND"]
+    if not item.folder:
+        out += ["GET", "HEAD", "POST"]
+    out += ["LOCK", "UNLOCK", "PROPPATCH"]
+    if not item.folder:
+        out.append("PUT")
+    return out
+
+
+async def options(dav: Dav, elements: list[str]) -> list[str]:
+    async with _reader(dav.ctx.rt) as session:
+        try:
+            item: Item | None = await locate(session, dav, elements)
+        except (Missing, AppError):
+            item = None
+    return allowed_methods(dav, item)
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+async def _tree_lock(session: AsyncSession, dav: Dav) -> None:
+    await repo.lock_owner(session, dav.user_id)
+
+
+async def mkcol(dav: Dav, elements: list[str]) -> None:
+    if not elements:
+        raise Exists()
+    name = clean_name(elements[-1])
+    if dav.login.disable_sys_files and is_sys_file(name):
+        return
+    async with _writer(dav) as session:
+        await _tree_lock(session, dav)
+        parent = await _writable_parent(session, dav, elements)
+        uri = parent.uri.join(name)
+        await locks.ensure_unlocked(session, dav.user_id, [(operations.lock_path(uri) or "/", False)], uri, True)
+        session.add(File(type=FOLDER, name=name, owner_id=dav.user_id, size=0, file_children=parent.file.id,
+                         is_symbolic=False))
+        await operations.flush_names(session)
+
+
+@dataclass(frozen=True)
+class Written:
+    created: bool
+    etag: str
+
+
+def _checksum_header(text: str) -> dict[str, str]:
+    """``OC-Checksum: SHA1:<hex> MD5:<hex> ADLER32:<hex>`` → {algorithm: hex}."""
+    out = {}
+    for part in text.replace(",", " ").split():
+        algorithm, sep, value = part.partition(":")
+        if sep and algorithm.upper() in ("SHA1", "MD5", "ADLER32") and re.fullmatch(r"[0-9a-fA-F]+", value):
+            out[algorithm.upper()] = value.lower()
+    return out
+
+
+class _Digests:
+    """The checksums a client asked for, computed while its body streams by."""
+
+    def __init__(self, wanted: dict[str, str]):
+        import hashlib
+        import zlib
+
+        self.wanted = wanted
+        self._hashes = {a: hashlib.new(a.lower()) for a in wanted if a in ("SHA1", "MD5")}
+        self._adler = 1 if "ADLER32" in wanted else None
+        self._zlib = zlib
+
+    async def wrap(self, body: AsyncIterable[bytes]) -> AsyncIterable[bytes]:
+        async for chunk in body:
+            for h in self._hashes.values():
+                h.update(chunk)
+            if self._adler is not None:
+                self._adler = self._zlib.adler32(chunk, self._adler)
+            yield chunk
+
+    def verified(self) -> str:
+        got = {a: h.hexdigest() for a, h in self._hashes.items()}
+        if self._adler is not None:
+            got["ADLER32"] = f"{self._adler:08x}"
+        for algorithm, value in self.wanted.items():
+            if got.get(algorithm) != value.rjust(len(got.get(algorithm, "")), "0"):
+                raise AppError(Code.PARAM_ERR, f"{algorithm} checksum mismatch")
+        return " ".join(f"{a}:{v}" for a, v in sorted(got.items()))
+
+
+async def put(dav: Dav, elements: list[str], length: int, body: AsyncIterable[bytes],
+              modified: datetime | None = None, checksum: str = "") -> Written | None:
+    """Store a whole file; None when it was an OS metadata file the account ignores."""
+    rt = dav.ctx.rt
+    if not elements:
+        raise AppError(Code.NO_PERMISSION, "Not a file")
+    name = clean_name(elements[-1])
+    if dav.login.disable_sys_files and is_sys_file(name):
+        return None
+    user = dav.ctx.user
+    async with _reader(rt) as session:
+        try:
+            item = await locate(session, dav, elements)
+        except Missing:
+            parent = await _writable_parent(session, dav, elements)
+            uri, folder = parent.uri.join(name), parent.file
+        else:
+            if item.folder:
+                raise Exists()
+            _owned(dav, item)
+            uri = item.uri
+            folder = await repo.by_id(session, item.file.file_children or 0) or item.file
+        if uri.fs != MY:
+            raise AppError(Code.NO_PERMISSION, "Not supported action")
+        navigator_for(uri, dav.user_id, rt.ids).require(cap.UPLOAD)
+        await locks.ensure_unlocked(session, dav.user_id, [(operations.lock_path(uri) or "/", False)], uri, True)
+        policy = (await mounts.preferred(session, folder, user.group.id)).policy
+    if policy is None:
+        raise AppError(Code.POLICY_NOT_ALLOWED, "No storage policy is available")
+    check_name_allowed(policy, name, Code.FILE_TYPE_NOT_ALLOWED)
+    check_size_allowed(policy, length)
+    if user.storage + length > user.group.max_storage:
+        raise AppError(Code.INSUFFICIENT_CAPACITY, "Insufficient capacity")
+    source = new_source(policy, dav.user_id, uri.dir().elements, name)
+    store = transfer.driver(rt, policy)
+    digests = _Digests(_checksum_header(checksum)) if checksum else None
+    try:
+        if length:
+            stream = digests.wrap(body) if digests is not None else body
+            await store.write_at(source, 0, aiter(stream), length)
+        sums = digests.verified() if digests is not None else ""
+        nav = navigator_for(uri, dav.user_id, rt.ids)
+        owner = uploads.Owner(dav.user_id, user.group.max_storage, user.group.id)
+        for _attempt in range(3):
+            try:
+                async with _writer(dav) as session:
+                    stored = await uploads.store_whole(session, nav, uri, owner, policy, source, length, modified)
+                    tag = etag(rt.ids, stored.file) or ""
+                    if sums:
+                        await repo.set_metadata(session, stored.file.id, {CHECKSUMS: f"{tag.strip(chr(34))} {sums}"},
+                                                public=False)
+                    else:
+                        await repo.delete_metadata(session, stored.file.id, [CHECKSUMS])
+                break
+            except IntegrityError:
+                continue
+        else:
+            raise Exists()
+    except (LongWrite, ShortWrite) as exc:
+        await store.delete(source)
+        raise AppError(Code.INVALID_CONTENT_LENGTH, "Body does not match its length", cause=exc) from exc
+    except BaseException:
+        await store.delete(source)
+        raise
+    rt.identity.forget(dav.user_id)
+    return Written(stored.created, tag)
+
+
+async def delete(dav: Dav, elements: list[str]) -> None:
+    async with _writer(dav) as session:
+        await _tree_lock(session, dav)
+        item = await locate(session, dav, elements)
+        item.nav.require(cap.SOFT_DELETE)
+        _owned(dav, item)
+        if not elements or operations.is_root(item.file):
+            raise AppError(Code.NO_PERMISSION, "cannot operate root file")
+        await operations.soft_delete(session, actor(dav.ctx),
+                                     [operations.Target(str(item.uri), item.uri, item.nav, item.file)])
+        await _release_below(session, dav.user_id, item.lock_path)
+
+
+async def _release_below(session: AsyncSession, owner_id: int, path: str | None) -> None:
+    """Locks on a resource that is gone (deleted, or moved away) go with it."""
+    if path is None:
+        return
+    rows = (await session.execute(sa.select(FsLock.token, FsLock.path).where(FsLock.owner_id == owner_id))).all()
+    prefix = path.rstrip("/") + "/"
+    gone = [token for token, lock_path in rows if lock_path == path or lock_path.startswith(prefix)]
+    await locks.release(session, gone)
+
+
+async def copy_or_move(dav: Dav, src: list[str], dst: list[str], *, move: bool, overwrite: bool,
+                       shallow: bool) -> bool:
+    """COPY or MOVE ``src`` to ``dst``; true when ``dst`` did not exist before."""
+    if not dst:
+        raise AppError(Code.NO_PERMISSION, "cannot operate root file")
+    name = clean_name(dst[-1])
+    who = actor(dav.ctx)
+    async with _writer(dav) as session:
+        await _tree_lock(session, dav)
+        source = await locate(session, dav, src)
+        source.nav.require(cap.LOCK)
+        if move:
+            source.nav.require(cap.RENAME)
+            _owned(dav, source)
+            if not src or operations.is_root(source.file):
+                raise AppError(Code.NO_PERMISSION, "cannot operate root file")
+        created = True
+        try:
+            existing = await locate(session, dav, dst)
+        except Missing as missing:
+            if missing.parent is None or not missing.parent.folder:
+                raise AppError(Code.CONFLICT, "Parent does not exist") from None
+            parent = missing.parent
+        else:
+            if existing.file.id == source.file.id:
+                raise AppError(Code.NO_PERMISSION, "Source and destination are the same")
+            if not overwrite:
+                raise PreconditionFailed("Destination exists")
+            existing.nav.require(cap.SOFT_DELETE)
+            _owned(dav, existing)
+            parent = Item(await repo.by_id(session, existing.file.file_children or 0) or existing.file,
+                          existing.uri.dir(), existing.nav, dst[:-1])
+            created = False
+        parent.nav.require(cap.CREATE)
+        _owned(dav, parent)
+        if parent.uri.fs != MY:
+            raise AppError(Code.NO_PERMISSION, "Not supported action")
+        if source.folder:
+            above = {row.id for row in await tree.ancestors(session, parent.file)}
+            if source.file.id in above:
+                raise AppError(Code.NO_PERMISSION, "cannot move or copy folder to itself or its descendant")
+        if not source.folder:
+            policy = await group_policy(session, dav.ctx)
+            if policy is not None:
+                check_name_allowed(policy, name)
+        target_uri = parent.uri.join(name)
+        check: list[tuple[str | None, bool]] = [(operations.lock_path(target_uri), source.folder)]
+        if move:
+            check.append((source.lock_path, source.folder))
+        await operations.check_locks(session, dav.user_id, check)
+        if not created:
+            await operations.soft_delete(session, who, [operations.Target(str(existing.uri), existing.uri,
+                                                                          existing.nav, existing.file)])
+            await session.flush()
+        if move:
+            try:
+                async with session.begin_nested():
+                    await session.execute(sa.update(File).where(File.id == source.file.id).values(
+                        file_children=parent.file.id, name=name, updated_at=File.updated_at))
+            except IntegrityError:
+                raise Exists() from None
+            session.expire_all()
+            await _release_below(session, dav.user_id, source.lock_path)
+        else:
+            await _copy(session, dav, who, source, parent.file, name, shallow)
+    if not move:
+        dav.ctx.rt.identity.forget(dav.user_id)
+    return created
+
+
+async def _copy(session: AsyncSession, dav: Dav, who: operations.Actor, source: Item, parent: File, name: str,
+                shallow: bool) -> None:
+    if shallow and source.folder:  # Depth 0: the folder and its properties, not its members
+        folder = File(type=FOLDER, name=name, owner_id=dav.user_id, size=0, file_children=parent.id,
+                      is_symbolic=False, props=dict(source.file.props) if source.file.props else None)
+        session.add(folder)
+        await operations.flush_names(session)
+        meta = await repo.metadata(session, [source.file.id], public_only=False)
+        dead = {k: v for k, v in meta[source.file.id].items() if k.startswith(DEAD_PREFIX)}
+        await repo.set_metadata(session, folder.id, dead, public=True)
+        return
+    # The copy takes the source's name first; a different row holding that name steps aside meanwhile.
+    original = source.file.name
+    quiet = {"synchronize_session": False}
+    blocker = await repo.child(session, parent.id, original) if name != original else None
+    if blocker is not None:
+        await session.execute(sa.update(File).where(File.id == blocker.id).values(
+            name=f".dav-{uuid.uuid4()}", updated_at=File.updated_at).execution_options(**quiet))
+    target = operations.Target(str(source.uri), source.uri, source.nav, source.file)
+    await operations._copy(session, who, [target], parent)
+    if name != original:
+        made = await session.scalar(sa.select(File.id).where(File.file_children == parent.id, File.name == original))
+        assert made is not None
+        await session.execute(sa.update(File).where(File.id == made).values(name=name).execution_options(**quiet))
+        if blocker is not None:
+            await session.execute(sa.update(File).where(File.id == blocker.id).values(
+                name=original, updated_at=File.updated_at).execution_options(**quiet))
+        session.expire_all()
+
+
+# --- properties ------------------------------------------------------------------------------------
+
+@dataclass
+class PropPatch:
+    """Dead-property changes in document order: (key, serialized element) to set, (key, None) to remove."""
+
+    changes: list[tuple[str, str | None]]
+
+
+async def proppatch(dav: Dav, elements: list[str], patch: PropPatch) -> None:
+    async with _writer(dav) as session:
+        await _tree_lock(session, dav)
+        item = await locate(session, dav, elements)
+        item.nav.require(cap.UPDATE_METADATA)
+        _owned(dav, item)
+        await operations.check_locks(session, dav.user_id, [(item.lock_path, False)])
+        for key, value in patch.changes:
+            if value is None:
+                await repo.delete_metadata(session, item.file.id, [DEAD_PREFIX + key])
+            else:
+                await repo.set_metadata(session, item.file.id, {DEAD_PREFIX + key: value}, public=True)
+
+
+# --- locks -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LockInfo:
+    token: str
+    path: str
+    infinite: bool
+    owner: str  # the client's <owner> element, serialized
+    timeout: int | None  # seconds; None = infinite
+    created: bool = False
+
+
+def _info(lock: FsLock) -> LockInfo:
+    app = lock.application or {}
+    timeout = None
+    if lock.expires_at is not None:
+        timeout = max(0, int((lock.expires_at - utcnow()).total_seconds()))
+    return LockInfo(lock.token, lock.path, lock.depth_infinity, str(app.get("owner") or ""), timeout)
+
+
+def lock_info(lock: FsLock) -> LockInfo:
+    return _info(lock)
+
+
+async def lock(dav: Dav, elements: list[str], infinite: bool, owner: str, timeout: int | None) -> LockInfo:
+    """A new exclusive write lock; an unmapped path becomes an empty file first (201)."""
+    created = False
+    async with _writer(dav) as session:
+        await _tree_lock(session, dav)
+        try:
+            item = await locate(session, dav, elements)
+            uri = item.uri
+        except Missing:
+            parent = await _writable_parent(session, dav, elements)
+            name = clean_name(elements[-1])
+            uri = parent.uri.join(name)
+            policy = (await mounts.preferred(session, parent.file, dav.ctx.user.group.id)).policy
+            source = new_source(policy, dav.user_id, uri.dir().elements, name) if policy else ""
+            whose = uploads.Owner(dav.user_id, dav.ctx.user.group.max_storage, dav.ctx.user.group.id)
+            await uploads.store_whole(session, parent.nav, uri, whose, policy, source, 0)
+            created = True
+        else:
+            item.nav.require(cap.LOCK)
+        path = operations.lock_path(uri)
+        if path is None:
+            raise AppError(Code.NO_PERMISSION, "Not supported action")
+        ttl = timedelta(seconds=timeout) if timeout is not None else None
+        application = {"type": locks.APP_DAV, "owner": owner}
+        token = await locks.acquire(session, dav.user_id, path, infinite, application, ttl, uri, True)
+    return LockInfo(token, path, infinite, owner, timeout, created)
+
+
+async def refresh(dav: Dav, elements: list[str], tokens: list[str], timeout: int | None) -> LockInfo:
+    async with _writer(dav) as session:
+        item = await locate(session, dav, elements)
+        path = item.lock_path
+        for held in await _live_locks(session, item.file.owner_id):
+            if held.token in tokens and covers(held, path):
+                held.expires_at = utcnow() + timedelta(seconds=timeout) if timeout is not None else None
+                await session.flush()
+                return _info(held)
+    raise PreconditionFailed("No matching lock")
+
+
+async def unlock(dav: Dav, elements: list[str], token: str) -> None:
+    async with _writer(dav) as session:
+        try:
+            path = (await locate(session, dav, elements)).lock_path
+        except Missing:
+            path = operations.lock_path(dav.uri(elements))
+        found = await session.get(FsLock, token)
+        if found is None or found.owner_id != dav.user_id or not covers(found, path) or (
+                found.expires_at is not None and found.expires_at <= utcnow()):
+            raise AppError(Code.CONFLICT, "Lock token does not match the resource")
+        await locks.release(session, [token])
+
+
+async def locks_of(dav: Dav, elements: list[str]) -> list[LockInfo]:
+    async with _reader(dav.ctx.rt) as session:
+        item = await locate(session, dav, elements)
+        return [_info(lock) for lock in await _live_locks(session, item.file.owner_id)
+                if covers(lock, item.lock_path)]
+
+
+def mtime(value: str) -> datetime | None:
+    """``X-OC-Mtime``: Unix seconds (a fraction allowed) → naive UTC."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    if not 0 <= seconds < 253402300800:
+        return None
+    return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
