@@ -154,15 +154,16 @@ def share_not_found() -> AppError:
     return AppError(Code.NOT_FOUND, "Shared file does not exist")
 
 
-def share_problem(link: Any, top: tuple[int, str] | None, now: datetime, spent_ok: bool = False) -> str | None:
-    """Why a share link (a row of ``share_repo.link``) does not work, or None when it does."""
+def share_problem(link: Any, top: str | None, now: datetime, spent_ok: bool = False) -> str | None:
+    """Why a share link (a row of ``share_repo.link``) does not work, or None when it does; ``top``: the
+    name of the row the source's chain of parents ends at (``""`` for the owner's root)."""
     if link.expires is not None and link.expires <= now:
         return "expired"
     if not spent_ok and link.remain_downloads is not None and link.remain_downloads <= 0:
         return "no downloads left"
     if link.owner_status != "active":
         return "owner inactive"
-    if link.file_parent is None or link.file_owner != link.user_shares or top is None or top[1] != "":
+    if link.file_parent is None or link.file_owner != link.user_shares or top != "":
         return "source deleted"
     return None
 
@@ -210,8 +211,7 @@ class ShareNavigator(Navigator):
         link = await share_repo.link(session, share_id)
         if link is None:
             raise share_not_found()
-        top = (await share_repo.tops(session, [link.file_shares])).get(link.file_shares)
-        if share_problem(link, top, utcnow(), self.access.spent_ok):
+        if share_problem(link, link.top_name, utcnow(), self.access.spent_ok):
             raise share_not_found()
         owner = link.user_shares == self.user_id
         if link.password and not owner:

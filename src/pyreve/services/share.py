@@ -182,8 +182,7 @@ async def check_live(rt: Runtime, share_hash: str) -> None:
         raise share_not_found() from None
     async with _reader(rt).connect() as conn:
         link = await repo.link(conn, share_id)
-        top = (await repo.tops(conn, [link.file_shares])).get(link.file_shares) if link is not None else None
-    if link is None or share_problem(link, top, utcnow(), spent_ok=True):
+    if link is None or share_problem(link, link.top_name, utcnow(), spent_ok=True):
         raise share_not_found()
 
 
@@ -318,16 +317,19 @@ async def info(ctx: Ctx, share_hash: str, password: str, count_views: bool, owne
     ``expired``; locked (without the password) it shows no password, counters or expiry."""
     rt = ctx.rt
     share_id = _share_id(rt, share_hash)
-    async with _read_session(rt) as session:
-        link = await repo.link(session, share_id)
+    # Counting a view writes: then the read and the count share one short write transaction.
+    async with (rt.engine if count_views else _reader(rt)).begin() as conn:
+        link = await repo.link(conn, share_id)
         if link is None:
             raise AppError(Code.NOT_FOUND, "Share not found")
-        top = (await repo.tops(session, [link.file_shares])).get(link.file_shares)
-        names = await _names(session, [link])
-    expired = share_problem(link, top, utcnow()) is not None
-    mine = link.user_shares == ctx.user.id
-    if expired and not mine:
-        raise AppError(Code.NOT_FOUND, "Share link expired")
+        expired = share_problem(link, link.top_name, utcnow()) is not None
+        mine = link.user_shares == ctx.user.id
+        if expired and not mine:
+            raise AppError(Code.NOT_FOUND, "Share link expired")
+        names = await _names(conn, [link])
+        counted = count_views and not expired
+        if counted:
+            await repo.count_view(conn, share_id)
     unlocked = not link.password or mine
     if not unlocked and password:
         guard = PasswordGuard(rt, ctx.ip)
@@ -336,9 +338,7 @@ async def info(ctx: Ctx, share_hash: str, password: str, count_views: bool, owne
         if not unlocked:
             await guard.failed(share_id)
     view = _build(link, names[link.id], ctx.user, unlocked=unlocked, expired=expired, site=site_url(rt, host))
-    if count_views and not expired:
-        async with unit_of_work(rt.sessions) as session:
-            await repo.count_view(session, share_id)
+    if counted:
         view.visited += 1
     if owner_extended and mine:
         async with _read_session(rt) as session:
@@ -371,7 +371,7 @@ def _next_token(rt: Runtime, last: Any, order: str) -> str:
 
 
 async def _page(rt: Runtime, where: list[sa.ColumnElement[bool]], size: int, order_by: str, direction: str,
-                token: str) -> tuple[list[Any], dict[str, Any], dict[int, tuple[int, str]], dict[int, str]]:
+                token: str) -> tuple[list[Any], dict[str, Any], dict[int, str], dict[int, str]]:
     order = order_by if order_by in ORDER_BY else "id"
     desc = direction == "desc"
     after = _page_token(rt, token)

@@ -41,8 +41,41 @@ def _links() -> sa.Select[Any]:
             .where(Share.deleted_at.is_(None)))
 
 
+def _chain(seed: Any, name: str) -> Any:
+    """The rows from each seed row up through its parents (columns start, id, parent, name, depth)."""
+    chain = seed.cte(name, recursive=True)
+    step = (sa.select(chain.c.start, File.id, File.file_children, File.name, chain.c.depth + 1)
+            .join(chain, File.id == chain.c.parent).where(chain.c.depth < MAX_DEPTH))
+    return chain.union_all(step)
+
+
+def _seed(where: sa.ColumnElement[bool]) -> Any:
+    return sa.select(File.id.label("start"), File.id.label("id"), File.file_children.label("parent"),
+                     File.name.label("name"), sa.literal(0).label("depth")).where(where)
+
+
+def _link_statement() -> sa.Select[Any]:
+    share_id: Any = sa.bindparam("share_id")
+    source = sa.select(Share.file_shares).where(Share.id == share_id).scalar_subquery()
+    chain = _chain(_seed(File.id == source), "share_source_chain")
+    top = sa.select(chain.c.name).where(chain.c.parent.is_(None)).limit(1).scalar_subquery()
+    return _links().add_columns(top.label("top_name")).where(Share.id == share_id)
+
+
+def _tops_statement() -> sa.Select[Any]:
+    chain = _chain(_seed(File.id.in_(sa.bindparam("ids", expanding=True))), "share_chain")
+    return sa.select(chain.c.start, chain.c.name).where(chain.c.parent.is_(None))
+
+
+# Built once: building these statements costs more than running them.
+_LINK = _link_statement()
+_TOPS = _tops_statement()
+
+
 async def link(conn: Reader, share_id: int) -> sa.Row[Any] | None:
-    return (await conn.execute(_links().where(Share.id == share_id))).first()
+    """One share with its owner, its source and (``top_name``) the name of the parent-less row the
+    source's chain of parents ends at: ``""`` for the owner's root, else a trash entry."""
+    return (await conn.execute(_LINK, {"share_id": share_id})).first()
 
 
 async def links_page(conn: Reader, where: Sequence[sa.ColumnElement[bool]], order: str, desc: bool,
@@ -74,21 +107,14 @@ def order_value(row: sa.Row[Any], order: str) -> int:
     return int(row.id)
 
 
-async def tops(conn: Reader, file_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
-    """For each file, the (id, name) of the parent-less row its chain of parents ends at: the owner's
-    root (name ``""``) or a trash entry."""
-    out: dict[int, tuple[int, str]] = {}
+async def tops(conn: Reader, file_ids: Iterable[int]) -> dict[int, str]:
+    """For each file, the name of the parent-less row its chain of parents ends at: the owner's root
+    (name ``""``) or a trash entry."""
+    out: dict[int, str] = {}
     ids = list(set(file_ids))
     for start in range(0, len(ids), BATCH):
-        seed = sa.select(File.id.label("start"), File.id.label("id"), File.file_children.label("parent"),
-                         File.name.label("name"), sa.literal(0).label("depth")
-                         ).where(File.id.in_(ids[start:start + BATCH]))
-        chain = seed.cte("share_chain", recursive=True)
-        step = (sa.select(chain.c.start, File.id, File.file_children, File.name, chain.c.depth + 1)
-                .join(chain, File.id == chain.c.parent).where(chain.c.depth < MAX_DEPTH))
-        chain = chain.union_all(step)
-        rows = await conn.execute(sa.select(chain.c.start, chain.c.id, chain.c.name).where(chain.c.parent.is_(None)))
-        out.update({row.start: (row.id, row.name) for row in rows})
+        rows = await conn.execute(_TOPS, {"ids": ids[start:start + BATCH]})
+        out.update({row.start: row.name for row in rows})
     return out
 
 
@@ -123,8 +149,8 @@ async def shared(conn: Reader, file_ids: Iterable[int]) -> set[int]:
     return out
 
 
-async def count_view(session: AsyncSession, share_id: int) -> None:
-    await session.execute(sa.update(Share).where(Share.id == share_id).values(views=Share.views + 1))
+async def count_view(conn: Reader, share_id: int) -> None:
+    await conn.execute(sa.update(Share).where(Share.id == share_id).values(views=Share.views + 1))
 
 
 async def count_download(session: AsyncSession, share_id: int, now: datetime) -> bool:
