@@ -33,6 +33,7 @@ from pyreve.db.repos import files as repo
 from pyreve.db.uow import unit_of_work
 from pyreve.errors import AppError, Code, ParamError
 from pyreve.fs import capabilities as cap
+from pyreve.fs import permissions
 from pyreve.fs.drivers.local import KeyOutsideRoot
 from pyreve.fs.names import extension
 from pyreve.fs.navigators import navigator_for
@@ -113,6 +114,8 @@ async def thumbnail_url(ctx: Ctx, uri_text: str, site: str) -> ThumbUrl:
     nav = navigator_for(uri, ctx.user.id, rt.ids, shares.access(ctx))
     async with _reader(rt) as session:
         file = await nav.resolve(session, uri)
+        await permissions.require(session, permissions.Subject(ctx.user.id, ctx.user.group.id), file,
+                                  permissions.READ)
         if file.type != FILE or await repo.metadata_value(session, file.id, THUMB_DISABLED) is not None:
             raise not_available()
         thumb = await _thumbnail_of(session, file.id)

@@ -33,7 +33,7 @@ from pyreve.db.repos import files as repo
 from pyreve.db.uow import unit_of_work
 from pyreve.errors import AppError, Code, ParamError
 from pyreve.fs import capabilities as cap
-from pyreve.fs import locks, operations
+from pyreve.fs import locks, operations, permissions
 from pyreve.fs.drivers.local import KeyOutsideRoot
 from pyreve.fs.navigators import Navigator, navigator_for
 from pyreve.fs.uri import MY, FileURI
@@ -163,6 +163,8 @@ async def create_session(ctx: Ctx, uri_text: str, viewer_id: str, action: str, v
         file = await nav.resolve(session, uri)
         if operations.is_root(file):
             raise operations.root_error()
+        await permissions.require(session, permissions.Subject(ctx.user.id, ctx.user.group.id), file,
+                                  permissions.READ)
         entity = await desired_entity(session, rt, file, version)
     if entity.size > rt.settings.int("maxEditSize", 52_428_800):
         raise AppError(Code.FILE_TOO_LARGE, "File too large")
@@ -274,6 +276,8 @@ async def _file(session: AsyncSession, call: WopiCall, *bits: int) -> tuple[Navi
     file = await nav.resolve(session, call.uri)
     if file.id != call.session.file_id or operations.is_root(file):
         raise WopiError(404, "file not found")
+    user = call.ctx.user
+    await permissions.require(session, permissions.Subject(user.id, user.group.id), file, permissions.READ)
     return nav, file
 
 
