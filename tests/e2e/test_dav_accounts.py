@@ -12,6 +12,7 @@ import pytest
 from pyreve.db.seed import GroupPermission as P
 from pyreve.kit.hashid import IdType
 from tests.conftest import Server
+from tests.e2e.dav_helpers import DAV_GROUP, dav_server
 from tests.e2e.file_helpers import Drive, join_group, make_group
 from tests.e2e.helpers import hash_ids
 
@@ -19,14 +20,20 @@ PASSWORD = re.compile(r"^[0-9a-z]{32}$")
 
 
 @pytest.fixture(scope="module")
+def server(server_factory: Any) -> Server:
+    return dav_server(server_factory)
+
+
+@pytest.fixture(scope="module")
 def groups(server: Server) -> dict[str, int]:
-    return {"dav": make_group(server, "dav-only", permissions=[P.WEBDAV]),
-            "proxy": make_group(server, "dav-proxy", permissions=[P.WEBDAV, P.WEBDAV_PROXY])}
+    """New users start in "proxy" (WebDAV and WebDAV proxy); "dav" has WebDAV only."""
+    return {"dav": make_group(server, "dav-only", permissions=[P.WEBDAV]), "proxy": DAV_GROUP}
 
 
 def dav_user(server: Server, group_id: int) -> Drive:
     drive = Drive.new(server)
-    join_group(drive, group_id)
+    if group_id != DAV_GROUP:
+        join_group(drive, group_id)
     return drive
 
 
@@ -35,7 +42,7 @@ def create(drive: Drive, **body: Any) -> dict[str, Any]:
 
 
 def test_create_returns_the_account_with_a_generated_password(server: Server, groups: dict[str, int]) -> None:
-    drive = dav_user(server, groups["dav"])
+    drive = dav_user(server, groups["proxy"])
     result = create(drive, uri="cloudreve://my/Documents", name="Laptop")
     assert result["code"] == 0, result
     account = result["data"]
@@ -60,7 +67,7 @@ def test_options_boolset(server: Server, groups: dict[str, int]) -> None:
 
 
 def test_group_without_webdav_is_refused(server: Server) -> None:
-    drive = Drive.new(server)  # the default User group has no WebDAV permission
+    drive = dav_user(server, 2)  # the User group has no WebDAV permission
     assert create(drive)["code"] == 40007
     listed = drive.call("GET", "/devices/dav", params={"page_size": 10})
     assert listed["code"] == 0 and listed["data"]["accounts"] == []
@@ -69,19 +76,19 @@ def test_group_without_webdav_is_refused(server: Server) -> None:
 @pytest.mark.parametrize("uri", ["cloudreve://trash", "cloudreve://shared_with_me", "https://example.com",
                                  "cloudreve://my?name=a", "cloudreve://nowhere", "not a uri", ""])
 def test_invalid_uri(server: Server, groups: dict[str, int], uri: str) -> None:
-    drive = dav_user(server, groups["dav"])
+    drive = dav_user(server, groups["proxy"])
     assert create(drive, uri=uri)["code"] == 40001
 
 
 def test_share_uri_is_accepted(server: Server, groups: dict[str, int]) -> None:
-    drive = dav_user(server, groups["dav"])
+    drive = dav_user(server, groups["proxy"])
     result = create(drive, uri="cloudreve://AbCd:pass@share/folder")
     assert result["code"] == 0 and result["data"]["uri"] == "cloudreve://AbCd:pass@share/folder"
 
 
 @pytest.mark.parametrize("body", [{"name": ""}, {"name": "x" * 256}, {"uri": None}])
 def test_create_validation(server: Server, groups: dict[str, int], body: dict[str, Any]) -> None:
-    drive = dav_user(server, groups["dav"])
+    drive = dav_user(server, groups["proxy"])
     assert create(drive, **body)["code"] == 40001
 
 
@@ -90,7 +97,7 @@ def test_anonymous_is_refused(server: Server) -> None:
 
 
 def test_list_is_paged_newest_first(server: Server, groups: dict[str, int]) -> None:
-    drive = dav_user(server, groups["dav"])
+    drive = dav_user(server, groups["proxy"])
     made = [create(drive, name=f"acc{i}")["data"]["id"] for i in range(23)]
     seen: list[str] = []
     token = ""
@@ -112,25 +119,25 @@ def test_list_is_paged_newest_first(server: Server, groups: dict[str, int]) -> N
     assert pages == 3
     assert seen == list(reversed(made))
     # Another user sees none of them.
-    assert dav_user(server, groups["dav"]).call("GET", "/devices/dav", params={"page_size": 10})["data"][
+    assert dav_user(server, groups["proxy"]).call("GET", "/devices/dav", params={"page_size": 10})["data"][
         "accounts"] == []
 
 
 @pytest.mark.parametrize("size", [0, 9, 101, "x"])
 def test_list_page_size_bounds(server: Server, groups: dict[str, int], size: Any) -> None:
-    drive = dav_user(server, groups["dav"])
+    drive = dav_user(server, groups["proxy"])
     assert drive.call("GET", "/devices/dav", params={"page_size": size})["code"] == 40001
     assert drive.call("GET", "/devices/dav")["code"] == 40001
 
 
 def test_list_bad_token(server: Server, groups: dict[str, int]) -> None:
-    drive = dav_user(server, groups["dav"])
+    drive = dav_user(server, groups["proxy"])
     result = drive.call("GET", "/devices/dav", params={"page_size": 10, "next_page_token": "%%%"})
     assert result["code"] == 50001
 
 
 def test_update_keeps_the_password_and_recomputes_flags(server: Server, groups: dict[str, int]) -> None:
-    drive = dav_user(server, groups["dav"])
+    drive = dav_user(server, groups["proxy"])
     account = create(drive, readonly=True)["data"]
     result = drive.call("PATCH", f"/devices/dav/{account['id']}",
                         {"uri": "cloudreve://my/Other", "name": "Desk"})
@@ -144,8 +151,8 @@ def test_update_keeps_the_password_and_recomputes_flags(server: Server, groups: 
 
 
 def test_update_and_delete_need_ownership(server: Server, groups: dict[str, int]) -> None:
-    owner = dav_user(server, groups["dav"])
-    stranger = dav_user(server, groups["dav"])
+    owner = dav_user(server, groups["proxy"])
+    stranger = dav_user(server, groups["proxy"])
     account = create(owner)["data"]
     body = {"uri": "cloudreve://my", "name": "mine"}
     assert stranger.call("PATCH", f"/devices/dav/{account['id']}", body)["code"] == 404
@@ -157,7 +164,7 @@ def test_update_and_delete_need_ownership(server: Server, groups: dict[str, int]
 
 
 def test_delete(server: Server, groups: dict[str, int]) -> None:
-    drive = dav_user(server, groups["dav"])
+    drive = dav_user(server, groups["proxy"])
     account = create(drive)["data"]
     assert drive.call("DELETE", f"/devices/dav/{account['id']}") == {"code": 0, "msg": ""}
     assert drive.call("DELETE", f"/devices/dav/{account['id']}")["code"] == 404
@@ -166,7 +173,7 @@ def test_delete(server: Server, groups: dict[str, int]) -> None:
 
 
 def test_update_needs_the_group_permission(server: Server, groups: dict[str, int]) -> None:
-    drive = dav_user(server, groups["dav"])
+    drive = dav_user(server, groups["proxy"])
     account = create(drive)["data"]
     join_group(drive, 2)
     result = drive.call("PATCH", f"/devices/dav/{account['id']}", {"uri": "cloudreve://my", "name": "x"})

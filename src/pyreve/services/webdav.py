@@ -7,6 +7,7 @@ stored before the transaction that records them.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 import uuid
@@ -64,6 +65,13 @@ class Missing(AppError):
 class Exists(AppError):
     def __init__(self) -> None:
         super().__init__(Code.OBJECT_EXIST, "Object existed")
+
+
+class NotAFile(AppError):
+    """A file-only method on a folder (DAV: 405 Method Not Allowed)."""
+
+    def __init__(self) -> None:
+        super().__init__(Code.NO_PERMISSION, "Not a file")
 
 
 class PreconditionFailed(AppError):
@@ -190,17 +198,22 @@ def _owned(dav: Dav, item: Item) -> None:
         raise OwnerOnly()
 
 
+def _creatable(dav: Dav, missing: Missing) -> Item:
+    """The folder a missing resource would go into: 409 (Conflict) when that does not exist either."""
+    if missing.parent is None or not missing.parent.folder:
+        raise AppError(Code.CONFLICT, "Parent does not exist")
+    parent = missing.parent
+    parent.nav.require(cap.CREATE)
+    _owned(dav, parent)
+    return parent
+
+
 async def _writable_parent(session: AsyncSession, dav: Dav, elements: list[str]) -> Item:
     """The folder a new resource at ``elements`` goes into: 409 (Conflict) when it does not exist."""
     try:
         await locate(session, dav, elements)
     except Missing as missing:
-        if missing.parent is None or not missing.parent.folder:
-            raise AppError(Code.CONFLICT, "Parent does not exist") from None
-        parent = missing.parent
-        parent.nav.require(cap.CREATE)
-        _owned(dav, parent)
-        return parent
+        return _creatable(dav, missing)
     raise Exists()
 
 
@@ -267,7 +280,7 @@ async def propfind(dav: Dav, elements: list[str], depth: int | None, dead: bool,
                         out.append(_entry(dav, row, child_elements, child_uri))
                         if row.type == FOLDER and depth is None and not row.is_symbolic:
                             next_level.append((row.id, child_elements, child_uri or base_uri))
-                    if len(out) > limit:
+                    if depth is None and len(out) > limit:
                         raise TooDeep()
                 level = next_level
         ids = [e.file_id for e in out]
@@ -356,7 +369,7 @@ async def content(dav: Dav, elements: list[str], site: str) -> Content:
         item.nav.require(cap.DOWNLOAD)
         file = item.file
         if file.type == FOLDER:
-            raise AppError(Code.NO_PERMISSION, "Not a file")
+            raise NotAFile()
         entity = await session.get(Entity, file.primary_entity) if file.primary_entity else None
     if entity is None:
         raise AppError(Code.ENTITY_NOT_EXIST, "Entity not exist")
@@ -448,7 +461,8 @@ class _Digests:
         import zlib
 
         self.wanted = wanted
-        self._hashes = {a: hashlib.new(a.lower()) for a in wanted if a in ("SHA1", "MD5")}
+        # Both common digests are kept whichever the client sent, so a client comparing either finds it.
+        self._hashes = {"SHA1": hashlib.sha1(), "MD5": hashlib.md5()}  # noqa: S324 - content checksums
         self._adler = 1 if "ADLER32" in wanted else None
         self._zlib = zlib
 
@@ -475,7 +489,7 @@ async def put(dav: Dav, elements: list[str], length: int, body: AsyncIterable[by
     """Store a whole file; None when it was an OS metadata file the account ignores."""
     rt = dav.ctx.rt
     if not elements:
-        raise AppError(Code.NO_PERMISSION, "Not a file")
+        raise NotAFile()
     name = clean_name(elements[-1])
     if dav.login.disable_sys_files and is_sys_file(name):
         return None
@@ -483,8 +497,8 @@ async def put(dav: Dav, elements: list[str], length: int, body: AsyncIterable[by
     async with _reader(rt) as session:
         try:
             item = await locate(session, dav, elements)
-        except Missing:
-            parent = await _writable_parent(session, dav, elements)
+        except Missing as missing:
+            parent = _creatable(dav, missing)
             uri, folder = parent.uri.join(name), parent.file
         else:
             if item.folder:
@@ -700,7 +714,7 @@ def _info(lock: FsLock) -> LockInfo:
     app = lock.application or {}
     timeout = None
     if lock.expires_at is not None:
-        timeout = max(0, int((lock.expires_at - utcnow()).total_seconds()))
+        timeout = max(0, math.ceil((lock.expires_at - utcnow()).total_seconds()))
     return LockInfo(lock.token, lock.path, lock.depth_infinity, str(app.get("owner") or ""), timeout)
 
 

@@ -79,6 +79,8 @@ def error_reply(exc: BaseException) -> Response:
     if isinstance(exc, ifheader.BadIf):
         return reply(400)
     if isinstance(exc, AppError):
+        if isinstance(exc, webdav.NotAFile):
+            return reply(405)
         if isinstance(exc, webdav.TooDeep):
             return reply(403, error_body("propfind-finite-depth"), None, "application/xml; charset=utf-8")
         status = _STATUS.get(exc.code, 500)  # type: ignore[call-overload]

@@ -12,6 +12,7 @@ DAV = "DAV:"
 MAX_BODY = 1 << 20
 MAX_DEPTH = 64
 HEAD = '<?xml version="1.0" encoding="utf-8"?>\n'
+ET.register_namespace("D", DAV)  # elements echoed back (a lock's owner) keep the usual prefix
 
 
 class BadXML(ValueError):
