@@ -309,6 +309,9 @@ async def _children(session: AsyncSession, folder_ids: list[int]) -> list[File]:
 
 async def _copy(session: AsyncSession, actor: Actor, targets: list[Target], destination: File) -> None:
     """Deep copy, level by level; copies link the same entities (reference count +1 each)."""
+    await permissions.require(session, actor.subject, destination, permissions.CREATE)
+    for t in targets:
+        await permissions.require(session, actor.subject, t.file, permissions.READ)
     pairs: list[tuple[File, int]] = [(t.file, destination.id) for t in targets]
     walked = 0
     while pairs:
@@ -369,6 +372,8 @@ async def soft_delete(session: AsyncSession, actor: Actor, targets: list[Target]
     targets = await outermost(session, targets)
     if not targets:
         return
+    for t in targets:
+        await permissions.require(session, actor.subject, t.file, permissions.DELETE)
     await check_locks(session, actor.user_id, [(lock_path(t.uri), t.file.type == FOLDER) for t in targets])
     collect_at = str(int(time.time()) + actor.trash_retention)
     for t in targets:
@@ -385,6 +390,8 @@ async def delete_forever(session: AsyncSession, actor: Actor, targets: list[Targ
     targets = await outermost(session, targets)
     if not targets:
         return
+    for t in targets:
+        await permissions.require(session, actor.subject, t.file, permissions.DELETE)
     await check_locks(session, actor.user_id, [(lock_path(t.uri), t.file.type == FOLDER) for t in targets])
     await activities.record_many(session, actor.origin, [
         activities.Event(activities.DELETE_FILE, t.file.id, props={"uri": str(t.uri)}) for t in targets])

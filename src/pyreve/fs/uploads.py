@@ -372,7 +372,7 @@ async def store_whole(session: AsyncSession, nav: Navigator, uri: FileURI, owner
     created = file is None
     if file is not None and file.type != FILE:
         raise AppError(Code.OBJECT_EXIST, "Object existed")
-    await permissions.require(session, permissions.Subject(owner.id, owner.group_id), parent,
+    await permissions.require(session, permissions.Subject(owner.id, owner.group_id), file or parent,
                               permissions.CREATE if created else permissions.UPDATE)
     if file is None:
         file = File(type=FILE, name=name, owner_id=owner.id, size=0, file_children=parent.id, is_symbolic=False,
