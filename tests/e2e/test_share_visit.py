@@ -431,11 +431,13 @@ def test_saving_a_share_to_my_files(tree: tuple[Owner, Link], server: Server) ->
     assert saver.names(shortcut["metadata"]["sys:shared_redirect"]) == ["2024", "readme.md"]
     assert saver.list("cloudreve://my/Photos")["code"] == 403
 
-    # Nobody saves their own share; nor a share that does not exist.
+    # Nobody saves their own share.
     own = owner.call("POST", "/file/create", {"uri": "cloudreve://my/Mine", "type": "folder", "metadata": metadata})
     assert own["code"] == 40059
+    assert owner.visitor().list("cloudreve://my/Mine")["code"] == 40016
+    # A shortcut to a link that is gone leads nowhere.
     ids = hash_ids(server)
     missing = {**metadata, "sys:shared_redirect": f"cloudreve://{ids.encode(10**6, IdType.SHARE)}@share"}
-    assert saver.call("POST", "/file/create", {"uri": "cloudreve://my/Nothing", "type": "folder",
-                                               "metadata": missing})["code"] == 404
-    assert owner.visitor().list("cloudreve://my/Mine")["code"] == 40016
+    assert saver.call("POST", "/file/create", {"uri": "cloudreve://my/Gone", "type": "folder",
+                                               "metadata": missing})["code"] == 0
+    assert saver.list(missing["sys:shared_redirect"])["code"] == 404

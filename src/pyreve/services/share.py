@@ -29,8 +29,8 @@ from pyreve.db.repos import shares as repo
 from pyreve.db.seed import GroupPermission
 from pyreve.db.uow import unit_of_work
 from pyreve.errors import AppError, Code, ParamError
+from pyreve.fs import activities, operations, tree
 from pyreve.fs import capabilities as cap
-from pyreve.fs import operations, tree
 from pyreve.fs.navigators import ShareAccess, navigator_for, share_not_found, share_problem
 from pyreve.fs.uri import SHARE, FileURI
 from pyreve.kit.clock import utcnow
@@ -207,15 +207,13 @@ async def of_file(ctx: Ctx, session: AsyncSession, file: File, name: str) -> lis
 
 
 async def check_shortcut(session: AsyncSession, rt: Runtime, user_id: int, redirect: str) -> None:
-    """A "save to my files" shortcut must point at an existing share of someone else (40059)."""
+    """Nobody saves their own share to their files (40059). A shortcut to a link that does not exist
+    (any more) is only useless: visiting it answers "not found"."""
     try:
         share_id = _share_id(rt, FileURI.parse(redirect).id)
     except AppError:
-        raise ParamError("Invalid share URI") from None
-    owner = await repo.owner_of(session, share_id)
-    if owner is None:
-        raise AppError(Code.NOT_FOUND, "Share not found")
-    if owner == user_id:
+        return
+    if await repo.owner_of(session, share_id) == user_id:
         raise AppError(Code.SAVE_OWN_SHARE, "Cannot save your own share")
 
 
@@ -284,6 +282,7 @@ async def create(ctx: Ctx, settings: ShareSettings, host: str) -> str:
         settings.apply(share, None)
         session.add(share)
         await session.flush()
+        await _record(ctx, session, activities.SHARE, share)
     return link_url(ctx.rt, share.id, share.password or "", site_url(ctx.rt, host))
 
 
@@ -299,6 +298,7 @@ async def edit(ctx: Ctx, share_hash: str, settings: ShareSettings, host: str) ->
         if share.file_shares != file.id:
             raise AppError(Code.NOT_FOUND, "share link not found")
         settings.apply(share, share.password)
+        await _record(ctx, session, activities.EDIT_SHARE, share)
     return link_url(ctx.rt, share.id, share.password or "", site_url(ctx.rt, host))
 
 
@@ -309,6 +309,13 @@ async def delete(ctx: Ctx, share_hash: str) -> None:
         if share is None or (share.user_shares != ctx.user.id and not ctx.user.group.can(GroupPermission.IS_ADMIN)):
             raise AppError(Code.NOT_FOUND, "share not found")
         share.deleted_at = utcnow()
+        await _record(ctx, session, activities.DELETE_SHARE, share)
+
+
+async def _record(ctx: Ctx, session: AsyncSession, kind: int, share: Share) -> None:
+    """The change of a share link, in the file's activity log."""
+    await activities.record(session, activities.Origin(ctx.user.id, ctx.ip, ctx.user_agent, ctx.correlation_id),
+                            kind, share.file_shares, share=ctx.rt.ids.encode(share.id, IdType.SHARE))
 
 
 async def info(ctx: Ctx, share_hash: str, password: str, count_views: bool, owner_extended: bool,
@@ -330,6 +337,8 @@ async def info(ctx: Ctx, share_hash: str, password: str, count_views: bool, owne
         counted = count_views and not expired
         if counted:
             await repo.count_view(conn, share_id)
+            await activities.record(conn, activities.Origin(ctx.user.id, ctx.ip, ctx.user_agent, ctx.correlation_id),
+                                    activities.SHARE_LINK_VIEWED, link.file_shares, share=share_hash)
     unlocked = not link.password or mine
     if not unlocked and password:
         guard = PasswordGuard(rt, ctx.ip)
