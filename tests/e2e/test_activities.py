@@ -18,6 +18,7 @@ from tests.e2e.transfers import Client, transfer_server
 FILE_CREATE, FILE_RENAME, SET_FILE_PERMISSION, ENTITY_UPLOADED, ENTITY_DOWNLOADED = 7, 8, 9, 10, 11
 COPY_FROM, COPY_TO, MOVE_TO, MOVE_TO_TRASH, SET_CURRENT_VERSION, DELETE_VERSION = 12, 13, 14, 16, 19, 20
 UPDATE_METADATA, MOUNT, GET_DIRECT_LINK, UPDATE_VIEW, DELETE_DIRECT_LINK = 23, 26, 43, 56, 57
+SHARE, SHARE_LINK_VIEWED, EDIT_SHARE, DELETE_SHARE = 17, 18, 24, 25
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +106,9 @@ def test_a_files_life_is_recorded(client: Client, server: Server) -> None:
 
     folder = "cloudreve://my/archive"
     assert client.call("PATCH", "/file/view", {"uri": folder, "view": {"page_size": 50}})["code"] == 0
-    assert categories(client, folder) == [FILE_CREATE, UPDATE_VIEW]
+    assert client.call("PATCH", "/file/policy", {"uri": folder, "policy_id": client.policy_id})["code"] == 0
+    assert categories(client, folder) == [FILE_CREATE, UPDATE_VIEW, MOUNT]
+    assert events(client, folder)[2]["content"]["policy"] == "Default storage policy"
 
 
 def test_filters_order_and_pages(client: Client, server: Server) -> None:
@@ -117,11 +120,12 @@ def test_filters_order_and_pages(client: Client, server: Server) -> None:
     visitor = Client.new(server)
     assert visitor.urls([f"cloudreve://{share}@share/busy.txt"])["code"] == 0
 
-    assert categories(client, uri) == [FILE_CREATE, ENTITY_UPLOADED] + [ENTITY_DOWNLOADED] * 12
-    assert categories(client, uri, filter="updates") == [FILE_CREATE, ENTITY_UPLOADED]
+    assert categories(client, uri) == [FILE_CREATE, ENTITY_UPLOADED] + [ENTITY_DOWNLOADED] * 11 + [
+        SHARE, ENTITY_DOWNLOADED]
+    assert categories(client, uri, filter="updates") == [FILE_CREATE, ENTITY_UPLOADED, SHARE]
     assert categories(client, uri, filter="reads") == [ENTITY_DOWNLOADED] * 12
     mine = events(client, uri, filter="my")
-    assert len(mine) == 13
+    assert len(mine) == 14
     reads = events(client, uri, filter="reads")
     assert reads[-1]["user"]["id"] == user_hash(server, Drive(server.api, server, visitor.email, visitor.token)
                                                 .user_id)
@@ -131,7 +135,7 @@ def test_filters_order_and_pages(client: Client, server: Server) -> None:
     assert first["pagination"]["is_cursor"] is True and first["pagination"]["page"] == 0
     assert first["pagination"]["page_size"] == 10
     second = activities(client, uri, page_size=10, next_page_token=first["pagination"]["next_token"])["data"]
-    assert len(second["activities"]) == 4 and "next_token" not in second["pagination"]
+    assert len(second["activities"]) == 5 and "next_token" not in second["pagination"]
     everything = [e["id"] for e in first["activities"] + second["activities"]]
     assert everything == [e["id"] for e in events(client, uri)]
     newest_first = [e["id"] for e in events(client, uri, order_direction="desc")]
@@ -180,3 +184,20 @@ def test_a_change_that_fails_records_nothing(client: Client, server: Server) -> 
     assert row_count(server, "SELECT COUNT(*) FROM audit_logs WHERE file_id IS NULL AND type = 15 AND "
                              "json_extract(content, '$.uri') = 'cloudreve://my/tx/one.txt'") == 1
     assert gone >= 1
+
+
+def test_share_links_are_recorded(client: Client, server: Server) -> None:
+    uri = "cloudreve://my/shared.txt"
+    client.upload(uri, b"s")
+    made = client.call("PUT", "/share", {"uri": uri})
+    share = made["data"].rstrip("/").split("/")[-1]
+    assert client.call("POST", f"/share/{share}", {"uri": uri, "share_view": True})["code"] == 0
+    assert server.api.get(f"/share/info/{share}", params={"count_views": "true"})["code"] == 0
+    assert server.api.get(f"/share/info/{share}")["code"] == 0  # not counted: not recorded
+    assert client.call("DELETE", f"/share/{share}")["code"] == 0
+    found = events(client, uri)
+    assert [e["content"]["category"] for e in found] == [FILE_CREATE, ENTITY_UPLOADED, SHARE, EDIT_SHARE,
+                                                         SHARE_LINK_VIEWED, DELETE_SHARE]
+    assert all(e["content"]["share"] == share for e in found[2:])
+    assert found[4]["user"] is None  # a guest viewed it
+    assert categories(client, uri, filter="reads") == [SHARE_LINK_VIEWED]

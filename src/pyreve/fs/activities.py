@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from pyreve.db.models import AuditLog
 from pyreve.errors import AppError, ParamError
@@ -72,13 +72,13 @@ def _row(origin: Origin, event: Event, now: Any) -> dict[str, Any]:
             "created_at": now, "updated_at": now}
 
 
-async def record(session: AsyncSession, origin: Origin, kind: int, file_id: int | None, *,
+async def record(session: AsyncSession | AsyncConnection, origin: Origin, kind: int, file_id: int | None, *,
                  entity_id: int | None = None, **props: Any) -> None:
     """Add one event to the current transaction."""
     await record_many(session, origin, [Event(kind, file_id, entity_id, props)])
 
 
-async def record_many(session: AsyncSession, origin: Origin, events: Iterable[Event]) -> None:
+async def record_many(session: AsyncSession | AsyncConnection, origin: Origin, events: Iterable[Event]) -> None:
     now = utcnow()
     rows = [_row(origin, event, now) for event in events]
     if rows:
