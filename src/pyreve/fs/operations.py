@@ -383,7 +383,8 @@ async def soft_delete(session: AsyncSession, actor: Actor, targets: list[Target]
         await session.flush()
         await repo.set_metadata(session, t.file.id, {RESTORE_URI: str(restore), EXPECTED_COLLECT_TIME: collect_at},
                                 public=True)
-        await activities.record(session, actor.origin, activities.MOVE_TO_TRASH, t.file.id, **{"from": str(restore)})
+        await activities.record_many(session, actor.origin, [
+            activities.Event(activities.MOVE_TO_TRASH, t.file.id, props={"from": str(restore)})])
 
 
 async def delete_forever(session: AsyncSession, actor: Actor, targets: list[Target], unlink_only: bool) -> None:
@@ -423,8 +424,8 @@ async def restore_one(session: AsyncSession, actor: Actor, target: Target) -> No
     target.file.name = name
     await flush_names(session)
     await repo.delete_metadata(session, target.file.id, [RESTORE_URI, EXPECTED_COLLECT_TIME])
-    await activities.record(session, actor.origin, activities.MOVE_TO, target.file.id,
-                            **{"from": str(target.uri), "to": str(original)})
+    await activities.record_many(session, actor.origin, [
+        activities.Event(activities.MOVE_TO, target.file.id, props={"from": str(target.uri), "to": str(original)})])
 
 
 async def restore(session: AsyncSession, actor: Actor, uris: list[FileURI], batch: Batch) -> None:
