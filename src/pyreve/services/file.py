@@ -344,7 +344,8 @@ async def _create_in(ctx: Ctx, session: AsyncSession, nav: Navigator, uri: FileU
     if existing is not None:
         if err_on_conflict or existing.type != want:
             raise AppError(Code.OBJECT_EXIST, "Object existed")
-        return await view_of(session, nav, existing, uri, ctx.user.id)
+        await permissions.require(session, subject(ctx), existing, permissions.READ)
+        return await view_of(session, nav, existing, uri, ctx.user.id, who=subject(ctx))
     await locks.ensure_unlocked(session, ctx.user.id, [("/" + "/".join(uri.elements), False)], uri, True)
     await permissions.require(session, subject(ctx), parent, permissions.CREATE)
     policy = (await mounts.preferred(session, parent, ctx.user.group.id)).policy
