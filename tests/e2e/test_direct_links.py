@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import Server
 from tests.e2e.capacity import assert_capacity_invariant
-from tests.e2e.file_helpers import Drive, join_group, make_group, row_count
+from tests.e2e.file_helpers import Drive, make_group, row_count
 from tests.e2e.helpers import update_user
 from tests.e2e.transfers import Client, transfer_server
 
@@ -30,6 +30,13 @@ def client(server: Server) -> Iterator[Client]:
     client = Client.new(server)
     yield client
     assert_capacity_invariant(server)
+
+
+def member(server: Server, group_id: int) -> Client:
+    """A new user placed in a group before its first signed-in call (so no worker has it cached)."""
+    client = Client.new(server)
+    update_user(server, client.email, wait=False, group_users=group_id)
+    return client
 
 
 def links(client: Client, uris: list[str]) -> dict[str, Any]:
@@ -108,7 +115,7 @@ def test_links_that_do_not_work_answer_404(client: Client, server: Server) -> No
     try:
         assert follow(link).status_code == 404
     finally:
-        update_user(server, client.email, status="active")
+        update_user(server, client.email, wait=False, status="active")
     assert follow(link).status_code == 302
 
     # Deleted for good: the link row goes with the file.
@@ -153,18 +160,18 @@ def test_batch_limits_partial_success_and_bad_targets(client: Client, server: Se
     assert only_bad["code"] == 40081 and only_bad["data"] == []
     assert links(client, ["cloudreve://trash/x"])["code"] == 40081
 
-    none = make_group(server, "no direct links", source_batch=0)
-    join_group(Drive(server.api, server, client.email, client.token), none)
-    assert links(client, ["cloudreve://my/b/one.txt"])["code"] == 40007
-    one = make_group(server, "one direct link", source_batch=1)
-    join_group(Drive(server.api, server, client.email, client.token), one)
-    assert links(client, ["cloudreve://my/b/one.txt", "cloudreve://my/b/two.txt"])["code"] == 40014
-    assert links(client, ["cloudreve://my/b/two.txt"])["code"] == 0
+    barred = member(server, make_group(server, "no direct links", source_batch=0))
+    barred.upload("cloudreve://my/one.txt", b"1")
+    assert links(barred, ["cloudreve://my/one.txt"])["code"] == 40007
+    single = member(server, make_group(server, "one direct link", source_batch=1))
+    single.upload("cloudreve://my/one.txt", b"1")
+    single.upload("cloudreve://my/two.txt", b"2")
+    assert links(single, ["cloudreve://my/one.txt", "cloudreve://my/two.txt"])["code"] == 40014
+    assert links(single, ["cloudreve://my/two.txt"])["code"] == 0
 
 
-def test_without_redirected_source_the_answer_is_an_expiring_url(client: Client, server: Server) -> None:
-    plain = make_group(server, "plain source links", redirected_source=False)
-    join_group(Drive(server.api, server, client.email, client.token), plain)
+def test_without_redirected_source_the_answer_is_an_expiring_url(server: Server) -> None:
+    client = member(server, make_group(server, "plain source links", redirected_source=False))
     client.upload("cloudreve://my/raw.txt", b"raw bytes")
     result = links(client, ["cloudreve://my/raw.txt"])
     assert result["code"] == 0

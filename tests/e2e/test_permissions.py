@@ -14,8 +14,8 @@ import pytest
 
 from tests.conftest import Server
 from tests.e2e.capacity import assert_capacity_invariant
-from tests.e2e.file_helpers import Drive, join_group, make_group
-from tests.e2e.helpers import group_hash, hash_ids, user_hash
+from tests.e2e.file_helpers import Drive, make_group
+from tests.e2e.helpers import group_hash, hash_ids, update_user, user_hash
 from tests.e2e.transfers import Client, transfer_server
 
 NONE, READ, READ_UPDATE, ALL = "", "AQ==", "Aw==", "Dw=="
@@ -33,6 +33,13 @@ def client(server: Server) -> Iterator[Client]:
     client = Client.new(server)
     yield client
     assert_capacity_invariant(server)
+
+
+def member(server: Server, group_id: int) -> Client:
+    """A new user placed in a group before its first signed-in call (so no worker has it cached)."""
+    client = Client.new(server)
+    update_user(server, client.email, wait=False, group_users=group_id)
+    return client
 
 
 def drive_of(client: Client) -> Drive:
@@ -193,8 +200,7 @@ def test_share_visitors_get_what_their_category_grants(client: Client, server: S
     sid = share_id(client, "cloudreve://my/pub")
     share_root = f"cloudreve://{sid}@share"
     peer = Client.new(server)  # the owner's group (User)
-    stranger = Client.new(server)
-    join_group(drive_of(stranger), make_group(server, "strangers", permissions=[7]))
+    stranger = member(server, make_group(server, "strangers", permissions=[7]))
 
     def listing(token: str | None, uri: str = share_root) -> dict[str, Any]:
         return server.api.get("/file", token, params={"uri": uri})
@@ -222,8 +228,8 @@ def test_share_visitors_get_what_their_category_grants(client: Client, server: S
     assert held(client, "cloudreve://my/pub/readme.txt") is None
 
 
-def test_archives_leave_out_what_cannot_be_read(client: Client, server: Server) -> None:
-    join_group(drive_of(client), make_group(server, "archivers", permissions=[4]))
+def test_archives_leave_out_what_cannot_be_read(server: Server) -> None:
+    client = member(server, make_group(server, "archivers", permissions=[4]))
     client.upload("cloudreve://my/arch/open.txt", b"open")
     client.upload("cloudreve://my/arch/closed/c.txt", b"closed")
     client.upload("cloudreve://my/arch/closed/sub/d.txt", b"deeper")

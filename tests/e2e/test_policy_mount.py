@@ -11,8 +11,8 @@ import pytest
 
 from tests.conftest import Server
 from tests.e2e.capacity import assert_capacity_invariant
-from tests.e2e.file_helpers import Drive, join_group, make_group
-from tests.e2e.helpers import database, hash_ids
+from tests.e2e.file_helpers import Drive, make_group
+from tests.e2e.helpers import database, hash_ids, update_user
 from tests.e2e.transfers import Client, transfer_server
 
 POLICY, ENTITY, FILE = 5, 8, 2
@@ -30,6 +30,13 @@ def client(server: Server) -> Iterator[Client]:
     client = Client.new(server)
     yield client
     assert_capacity_invariant(server)
+
+
+def member(server: Server, group_id: int) -> Client:
+    """A new user placed in a group before its first signed-in call (so no worker has it cached)."""
+    client = Client.new(server)
+    update_user(server, client.email, wait=False, group_users=group_id)
+    return client
 
 
 def new_policy(server: Server, name: str) -> int:
@@ -78,17 +85,15 @@ def test_the_groups_policies_are_listed(client: Client, server: Server, policies
     ids = hash_ids(server)
     default_only = client.call("GET", "/user/setting/policies")["data"]
     assert [p["id"] for p in default_only] == [ids.encode(1, POLICY)]
-    join_group(Drive(server.api, server, client.email, client.token), policies["group"])
-    listed = client.call("GET", "/user/setting/policies")["data"]
+    listed = member(server, policies["group"]).call("GET", "/user/setting/policies")["data"]
     assert [p["id"] for p in listed] == [ids.encode(i, POLICY) for i in (1, policies["fast"], policies["cold"])]
     assert [p["name"] for p in listed] == ["Default storage policy", "fast-disk", "cold-disk"]
     assert all(p["type"] == "local" and p["max_size"] == 0 for p in listed)
 
 
-def test_uploads_below_a_mounted_folder_use_its_policy(client: Client, server: Server,
-                                                       policies: dict[str, int]) -> None:
+def test_uploads_below_a_mounted_folder_use_its_policy(server: Server, policies: dict[str, int]) -> None:
     ids = hash_ids(server)
-    join_group(Drive(server.api, server, client.email, client.token), policies["group"])
+    client = member(server, policies["group"])
     drive = Drive(server.api, server, client.email, client.token)
     drive.folder("cloudreve://my/media/raw")
     drive.folder("cloudreve://my/plain")
@@ -140,13 +145,16 @@ def test_uploads_below_a_mounted_folder_use_its_policy(client: Client, server: S
 
 def test_only_usable_policies_on_own_folders(client: Client, server: Server, policies: dict[str, int]) -> None:
     ids = hash_ids(server)
+    fast = ids.encode(policies["fast"], POLICY)
+    Drive(server.api, server, client.email, client.token).folder("cloudreve://my/box")
+    assert mount(client, "cloudreve://my/box", fast)["code"] == 403  # not a policy of this user's group
+    share_group = make_group(server, "two policies, sharing", permissions=[2])
+    allow(server, share_group, policies["fast"])
+    client = member(server, share_group)
     drive = Drive(server.api, server, client.email, client.token)
     drive.folder("cloudreve://my/box")
     client.upload("cloudreve://my/box/f.txt", b"f")
     share = client.call("PUT", "/share", {"uri": "cloudreve://my/box"})["data"].rstrip("/").split("/")[-1]
-    fast = ids.encode(policies["fast"], POLICY)
-    assert mount(client, "cloudreve://my/box", fast)["code"] == 403  # not in this user's group yet
-    join_group(drive, policies["group"])
     assert mount(client, "cloudreve://my/box", ids.encode(policies["foreign"], POLICY))["code"] == 403
     assert mount(client, "cloudreve://my/box", ids.encode(10 ** 6, POLICY))["code"] == 40035
     assert mount(client, "cloudreve://my/box", ids.encode(policies["fast"], FILE))["code"] == 40001
@@ -154,8 +162,7 @@ def test_only_usable_policies_on_own_folders(client: Client, server: Server, pol
     assert mount(client, "cloudreve://my/box/f.txt", fast)["code"] == 403  # not a folder
     assert mount(client, "cloudreve://my/nothing", fast)["code"] == 40016
     assert mount(client, f"cloudreve://{share}@share", fast)["code"] == 403
-    other = Client.new(server)
-    join_group(Drive(server.api, server, other.email, other.token), policies["group"])
+    other = member(server, policies["group"])
     foreign = f"cloudreve://{ids.encode(drive.user_id, 1)}@my/box"
     assert mount(other, foreign, fast)["code"] == 403
     assert server.api.patch("/file/policy", {"uri": "cloudreve://my/box", "policy_id": fast})["code"] == 401
