@@ -37,6 +37,7 @@ from pyreve.services import media
 from pyreve.services.bootstrap import close_runtime, open_runtime
 from pyreve.services.file import run_trash_collector
 from pyreve.services.transfer import periodic_jobs, stop_background
+from pyreve.webdav import close as close_dav
 from pyreve.webdav import dav_app
 
 API_PREFIX = "/api/v4"
@@ -117,6 +118,7 @@ def create_app(config: boot_config.Config, *, workers: int = 1) -> FastAPI:
             await asyncio.gather(trash_collector, transfer_jobs, return_exceptions=True)
             await media.stop(app.state.rt)
             await stop_background(app.state.rt)
+            close_dav(app.state.rt)
             await close_runtime(app.state.rt)
 
     app = FastAPI(

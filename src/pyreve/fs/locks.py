@@ -30,6 +30,10 @@ APP_UPLOAD, APP_DAV, APP_VIEWER = "upload", "dav", "viewer"
 _submitted: ContextVar[frozenset[str]] = ContextVar("pyreve_submitted_lock_tokens", default=frozenset())
 
 
+def submitted_tokens() -> frozenset[str]:
+    return _submitted.get()
+
+
 @contextmanager
 def submitted(tokens: frozenset[str]) -> Iterator[None]:
     """Within this block, checks treat the locks of ``tokens`` as held by the caller."""

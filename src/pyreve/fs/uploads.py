@@ -395,7 +395,8 @@ async def store_whole(session: AsyncSession, nav: Navigator, uri: FileURI, owner
     await session.flush()
     await activities.record(session, activities.Origin(owner.id), activities.ENTITY_UPLOADED, file.id,
                             entity_id=entity.id, size=entity.size)
-    await _keep_versions(session, file, entity)
+    if not created:  # a new file has one version, nothing to drop
+        await _keep_versions(session, file, entity)
     announce(session, file, entity)
     return Stored(file, entity, created)
 

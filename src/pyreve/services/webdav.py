@@ -7,6 +7,9 @@ stored before the transaction that records them.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import math
 import re
 import time
@@ -23,8 +26,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyreve.db.engine import read_only
+from pyreve.db.lean import LeanReader, open_lean, timestamp
 from pyreve.db.models import Entity, File, FsLock, Metadata
 from pyreve.db.models.file import FOLDER
+from pyreve.db.repos import dav_paths
 from pyreve.db.repos import files as repo
 from pyreve.db.seed import GroupPermission
 from pyreve.db.uow import unit_of_work
@@ -129,8 +134,13 @@ WRITER = "dav_writer"
 
 @asynccontextmanager
 async def _writer(dav: Dav) -> AsyncIterator[AsyncSession]:
-    """One transaction that changes the tree."""
-    async with unit_of_work(dav.ctx.rt.sessions) as session:
+    """One transaction that changes the tree. On SQLite (one writer at a time) this worker's DAV writes
+    queue here first, so few of them ever wait in SQLite's busy handler, where waiters can starve."""
+    rt = dav.ctx.rt
+    queue: asyncio.Lock | None = rt.extras.get("dav_write_queue")
+    if queue is None and rt.config.database.type == "sqlite":
+        queue = rt.extras["dav_write_queue"] = asyncio.Lock()
+    async with queue or contextlib.nullcontext(), unit_of_work(rt.sessions) as session:
         session.info[WRITER] = True
         yield session
 
@@ -259,6 +269,9 @@ _CHILD_COLUMNS = (File.id, File.type, File.name, File.size, File.primary_entity,
 async def propfind(dav: Dav, elements: list[str], depth: int | None, dead: bool, checksums: bool) -> Found:
     """The resource at ``elements`` and, with ``depth`` 1 or None (infinity), what is below it."""
     limit = max(1, int(dav.ctx.user.group.settings.get("max_walked_files") or 100000))
+    fast = _propfind_lean(dav, elements, depth, dead, checksums, limit)
+    if fast is not None:
+        return fast
     async with _reader(dav.ctx.rt) as session:
         item = await locate(session, dav, elements)
         item.nav.require(cap.INFO) if not item.folder else item.nav.require(cap.LIST_CHILDREN)
@@ -292,6 +305,113 @@ async def propfind(dav: Dav, elements: list[str], depth: int | None, dead: bool,
     return Found(out, held, used, max(0, user.group.max_storage - used))
 
 
+# --- lean reads (SQLite): the found case of GET and PROPFIND without the ORM; the rest takes the full path
+
+def _lean(dav: Dav) -> LeanReader | None:
+    """The worker's lean reader, when the database allows one and the account's root is plain ``my``."""
+    extras = dav.ctx.rt.extras
+    if "dav_lean" not in extras:
+        extras["dav_lean"] = open_lean(dav.ctx.rt.config)
+    reader: LeanReader | None = extras["dav_lean"]
+    if reader is None or dav.root.fs != MY or dav.root.id:
+        return None
+    return reader
+
+
+def close(rt: Any) -> None:
+    reader = rt.extras.pop("dav_lean", None)
+    if reader is not None:
+        reader.close()
+
+
+@dataclass(slots=True)
+class _LeanRow:
+    id: int
+    type: int
+    name: str
+    size: int
+    primary_entity: int | None
+    owner_id: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(slots=True)
+class LockRow:
+    token: str
+    path: str
+    depth_infinity: bool
+    expires_at: datetime | None
+    application: dict[str, Any] | None
+
+
+def _lean_row(row: tuple[Any, ...]) -> _LeanRow:
+    return _LeanRow(row[0], row[1], row[2], row[3] or 0, row[4], row[5], timestamp(row[6]), timestamp(row[7]))
+
+
+def _propfind_lean(dav: Dav, elements: list[str], depth: int | None, dead: bool, checksums: bool,
+                   limit: int) -> Found | None:
+    reader = _lean(dav)
+    if reader is None:
+        return None
+    names = dav.uri(elements).elements
+    found = dav_paths.at_path(reader, dav.user_id, names)
+    if found is None or found[8]:  # missing or a saved-share shortcut: the full path answers
+        return None
+    top_path = "/" + "/".join(names)
+    out = [_entry_at(dav, _lean_row(found), elements, top_path)]
+    if found[1] == FOLDER and depth != 0:
+        level: list[tuple[int, list[str], str]] = [(found[0], elements, top_path.rstrip("/"))]
+        sys_files = dav.login.disable_sys_files
+        while level:
+            next_level: list[tuple[int, list[str], str]] = []
+            for folder_id, base, base_path in level:
+                for row in dav_paths.children(reader, folder_id):
+                    name = row[2]
+                    if sys_files and is_sys_file(name):
+                        continue
+                    child_elements = [*base, name]
+                    child_path = f"{base_path}/{name}"
+                    out.append(_entry_at(dav, _lean_row(row), child_elements, child_path))
+                    if row[1] == FOLDER and depth is None and not row[8]:
+                        next_level.append((row[0], child_elements, child_path))
+                if depth is None and len(out) > limit:
+                    raise TooDeep()
+            level = next_level
+    if dead or checksums:
+        _lean_metadata(reader, out, dead, checksums)
+    now = utcnow().isoformat(sep=" ")
+    held = [LockRow(token, path, bool(infinite), timestamp(expires) if expires else None,
+                    json.loads(app) if isinstance(app, str) else app)
+            for token, path, infinite, expires, app in dav_paths.live_locks(reader, dav.user_id, now)]
+    user = dav.ctx.user
+    return Found(out, held, user.storage, max(0, user.group.max_storage - user.storage))  # type: ignore[arg-type]
+
+
+def _entry_at(dav: Dav, file: _LeanRow, elements: list[str], lock_path: str) -> Entry:
+    return Entry(elements=elements, folder=file.type == FOLDER, name=elements[-1] if elements else file.name,
+                 size=file.size, created_at=file.created_at, updated_at=file.updated_at,
+                 etag=etag(dav.ctx.rt.ids, file), file_id=file.id, owned=file.owner_id == dav.user_id,
+                 lock_path=lock_path)
+
+
+def _lean_metadata(reader: LeanReader, out: list[Entry], dead: bool, checksums: bool) -> None:
+    by_id = {e.file_id: e for e in out}
+    ids = list(by_id)
+    for start in range(0, len(ids), BATCH):
+        for file_id, name, value in dav_paths.metadata(reader, ids[start:start + BATCH], dead, checksums):
+            _apply_metadata(by_id[file_id], name, value)
+
+
+def _apply_metadata(entry: Entry, name: str, value: str) -> None:
+    if name == CHECKSUMS:
+        current, _, sums = value.partition(" ")
+        if entry.etag and entry.etag.strip('"') == current:
+            entry.checksums = sums
+    elif name.startswith(DEAD_PREFIX):
+        entry.dead[name[len(DEAD_PREFIX):]] = value
+
+
 async def _attach_metadata(session: AsyncSession, out: list[Entry], ids: list[int], dead: bool, checksums: bool,
                            dav: Dav) -> None:
     by_id = {e.file_id: e for e in out}
@@ -304,13 +424,7 @@ async def _attach_metadata(session: AsyncSession, out: list[Entry], ids: list[in
         stmt = sa.select(Metadata.file_id, Metadata.name, Metadata.value).where(
             Metadata.file_id.in_(ids[start:start + BATCH]), sa.or_(*conditions))
         for file_id, name, value in (await session.execute(stmt)).all():
-            entry = by_id[file_id]
-            if name == CHECKSUMS:
-                current, _, sums = value.partition(" ")
-                if entry.etag and entry.etag.strip('"') == current:
-                    entry.checksums = sums
-            elif name.startswith(DEAD_PREFIX):
-                entry.dead[name[len(DEAD_PREFIX):]] = value
+            _apply_metadata(by_id[file_id], name, value)
 
 
 async def _live_locks(session: AsyncSession, owner_id: int) -> list[FsLock]:
@@ -364,6 +478,14 @@ class Content:
 
 async def content(dav: Dav, elements: list[str], site: str) -> Content:
     rt = dav.ctx.rt
+    reader = _lean(dav)
+    found = dav_paths.at_path(reader, dav.user_id, dav.uri(elements).elements) if reader is not None else None
+    if found is not None and not found[8]:
+        if found[1] == FOLDER:
+            raise NotAFile()
+        if found[10] is not None:
+            row = _lean_row(found)
+            return await _serve(dav, site, row, row.name, found[10], found[11] or 0, found[12])
     async with _reader(rt) as session:
         item = await locate(session, dav, elements)
         item.nav.require(cap.DOWNLOAD)
@@ -373,23 +495,28 @@ async def content(dav: Dav, elements: list[str], site: str) -> Content:
         entity = await session.get(Entity, file.primary_entity) if file.primary_entity else None
     if entity is None:
         raise AppError(Code.ENTITY_NOT_EXIST, "Entity not exist")
+    return await _serve(dav, site, file, file.name, entity.source, entity.size, entity.storage_policy_entities)
+
+
+async def _serve(dav: Dav, site: str, file: Any, name: str, source: str, size: int, policy_id: int) -> Content:
+    rt = dav.ctx.rt
     tag = etag(rt.ids, file) or ""
-    if entity.size == 0:
-        return Content(file.name, 0, tag, file.updated_at)
-    found = await transfer.policy(rt, entity.storage_policy_entities)
+    if size == 0:
+        return Content(name, 0, tag, file.updated_at)
+    found = await transfer.policy(rt, policy_id)
     if found is None:
         raise AppError(Code.ENTITY_NOT_EXIST, "Entity not exist")
     proxied = dav.login.proxy and dav.ctx.user.group.can(GroupPermission.WEBDAV_PROXY)
     if found.type != "local" and not proxied:  # storage that serves its own bytes: a signed URL
         ttl = max(1, rt.settings.int("entity_url_default_ttl", 3600))
-        url = transfer.content_url(rt, site, entity.id, max(0, dav.ctx.user.group.speed_limit), file.name, False,
-                                   int(time.time()) + ttl)
-        return Content(file.name, entity.size, tag, file.updated_at, redirect=url)
+        url = transfer.content_url(rt, site, file.primary_entity, max(0, dav.ctx.user.group.speed_limit), name,
+                                   False, int(time.time()) + ttl)
+        return Content(name, size, tag, file.updated_at, redirect=url)
     try:
-        path = transfer.driver(rt, found).path(entity.source)
+        path = transfer.driver(rt, found).path(source)
     except KeyOutsideRoot:
         raise AppError(Code.ENTITY_NOT_EXIST, "Entity not exist") from None
-    return Content(file.name, entity.size, tag, file.updated_at, path=path)
+    return Content(name, size, tag, file.updated_at, path=path)
 
 
 def allowed_methods(dav: Dav, item: Item | None) -> list[str]:
@@ -484,17 +611,9 @@ class _Digests:
         return " ".join(f"{a}:{v}" for a, v in sorted(got.items()))
 
 
-async def put(dav: Dav, elements: list[str], length: int, body: AsyncIterable[bytes],
-              modified: datetime | None = None, checksum: str = "") -> Written | None:
-    """Store a whole file; None when it was an OS metadata file the account ignores."""
-    rt = dav.ctx.rt
-    if not elements:
-        raise NotAFile()
-    name = clean_name(elements[-1])
-    if dav.login.disable_sys_files and is_sys_file(name):
-        return None
-    user = dav.ctx.user
-    async with _reader(rt) as session:
+async def _plan(dav: Dav, elements: list[str], name: str) -> tuple[FileURI, Any]:
+    """Where a PUT goes and which policy stores it; the errors a PUT answers before reading its body."""
+    async with _reader(dav.ctx.rt) as session:
         try:
             item = await locate(session, dav, elements)
         except Missing as missing:
@@ -508,9 +627,63 @@ async def put(dav: Dav, elements: list[str], length: int, body: AsyncIterable[by
             folder = await repo.by_id(session, item.file.file_children or 0) or item.file
         if uri.fs != MY:
             raise AppError(Code.NO_PERMISSION, "Not supported action")
-        navigator_for(uri, dav.user_id, rt.ids).require(cap.UPLOAD)
+        navigator_for(uri, dav.user_id, dav.ctx.rt.ids).require(cap.UPLOAD)
         await locks.ensure_unlocked(session, dav.user_id, [(operations.lock_path(uri) or "/", False)], uri, True)
-        policy = (await mounts.preferred(session, folder, user.group.id)).policy
+        return uri, (await mounts.preferred(session, folder, dav.ctx.user.group.id)).policy
+
+
+POLICY_TTL = 5.0
+
+
+async def _plan_lean(dav: Dav, elements: list[str]) -> tuple[FileURI, Any] | None:
+    """The common case of :func:`_plan` from lean reads: an unlocked file (or free name) in a plain folder
+    of the caller's, no policy mounted on the way. None whenever anything else might apply."""
+    reader = _lean(dav)
+    if reader is None or not elements:
+        return None
+    uri = dav.uri(elements)
+    names = uri.elements
+    found = dav_paths.at_path(reader, dav.user_id, names)
+    if found is None:
+        found = dav_paths.at_path(reader, dav.user_id, names[:-1])
+        if found is None or found[1] != FOLDER:
+            return None
+    elif found[1] == FOLDER:
+        return None
+    if found[8] or found[13]:  # a shortcut or a mounted policy on the way
+        return None
+    path = "/" + "/".join(names)
+    held = locks.submitted_tokens()
+    now = utcnow().isoformat(sep=" ")
+    for token, lock_path, infinite, _, _ in dav_paths.live_locks(reader, dav.user_id, now):
+        if token not in held and covers(LockRow(token, lock_path, bool(infinite), None, None), path):
+            return None
+    group = dav.ctx.user.group
+    cache: dict[int, tuple[float, int | None]] = dav.ctx.rt.extras.setdefault("dav_group_policy", {})
+    hit = cache.get(group.id)
+    if hit is None or hit[0] < time.monotonic():
+        async with _reader(dav.ctx.rt) as session:
+            hit = (time.monotonic() + POLICY_TTL, await mounts.default_policy_id(session, group.id))
+        cache[group.id] = hit
+    policy = await transfer.policy(dav.ctx.rt, hit[1]) if hit[1] else None
+    return uri, policy
+
+
+async def put(dav: Dav, elements: list[str], length: int, body: AsyncIterable[bytes],
+              modified: datetime | None = None, checksum: str = "") -> Written | None:
+    """Store a whole file; None when it was an OS metadata file the account ignores."""
+    rt = dav.ctx.rt
+    if not elements:
+        raise NotAFile()
+    name = clean_name(elements[-1])
+    if dav.login.disable_sys_files and is_sys_file(name):
+        return None
+    user = dav.ctx.user
+    planned = await _plan_lean(dav, elements)
+    if planned is not None:
+        uri, policy = planned
+    else:
+        uri, policy = await _plan(dav, elements, name)
     if policy is None:
         raise AppError(Code.POLICY_NOT_ALLOWED, "No storage policy is available")
     check_name_allowed(policy, name, Code.FILE_TYPE_NOT_ALLOWED)
@@ -535,7 +708,7 @@ async def put(dav: Dav, elements: list[str], length: int, body: AsyncIterable[by
                     if sums:
                         await repo.set_metadata(session, stored.file.id, {CHECKSUMS: f"{tag.strip(chr(34))} {sums}"},
                                                 public=False)
-                    else:
+                    elif not stored.created:
                         await repo.delete_metadata(session, stored.file.id, [CHECKSUMS])
                 break
             except IntegrityError:

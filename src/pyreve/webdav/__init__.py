@@ -57,4 +57,11 @@ class DavApp:
 
 
 dav_app = DavApp()
-__all__ = ["dav_app", "reply"]
+
+
+def close(rt: Any) -> None:
+    """Release what the endpoint keeps per worker (its lean database connection)."""
+    service.close(rt)
+
+
+__all__ = ["close", "dav_app", "reply"]
