@@ -43,6 +43,35 @@ class LeanReader:
             self._conn = None
 
 
+class LeanWriter:
+    """One read-write stdlib connection per worker for short, hot write transactions, used from one
+    thread at a time (the caller serialises, and runs each transaction in a worker thread)."""
+
+    def __init__(self, path: Path):
+        self._path = path
+        self._conn: sqlite3.Connection | None = None
+
+    def connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            conn = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None, cached_statements=256)
+            conn.execute("PRAGMA busy_timeout=10000")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._conn = conn
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def open_writer(config: Config) -> LeanWriter | None:
+    if config.database.type != "sqlite":
+        return None
+    return LeanWriter(config.sqlite_path)
+
+
 def open_lean(config: Config) -> LeanReader | None:
     if config.database.type != "sqlite":
         return None

@@ -8,9 +8,11 @@ stored before the transaction that records them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import fcntl
 import json
+import logging
 import math
+import os
 import re
 import time
 import uuid
@@ -26,16 +28,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyreve.db.engine import read_only
-from pyreve.db.lean import LeanReader, open_lean, timestamp
+from pyreve.db.lean import LeanReader, LeanWriter, open_lean, open_writer, timestamp
 from pyreve.db.models import Entity, File, FsLock, Metadata
-from pyreve.db.models.file import FOLDER
+from pyreve.db.models.file import ENTITY_VERSION, FOLDER
 from pyreve.db.repos import dav_paths
 from pyreve.db.repos import files as repo
 from pyreve.db.seed import GroupPermission
 from pyreve.db.uow import unit_of_work
 from pyreve.errors import AppError, Code, OwnerOnly
+from pyreve.fs import activities, locks, mounts, operations, tree, uploads
 from pyreve.fs import capabilities as cap
-from pyreve.fs import locks, mounts, operations, tree, uploads
 from pyreve.fs.drivers.local import KeyOutsideRoot, LongWrite, ShortWrite
 from pyreve.fs.names import clean_name
 from pyreve.fs.navigators import MyNavigator, Navigator, navigator_for
@@ -48,6 +50,7 @@ from pyreve.services.context import Ctx
 from pyreve.services.dav_account import DavLogin
 from pyreve.services.file import actor, group_policy
 
+log = logging.getLogger("pyreve.webdav")
 DEAD_PREFIX = "dav:"
 CHECKSUMS = "sys:dav_checksums"
 BATCH = 500
@@ -137,12 +140,56 @@ async def _writer(dav: Dav) -> AsyncIterator[AsyncSession]:
     """One transaction that changes the tree. On SQLite (one writer at a time) this worker's DAV writes
     queue here first, so few of them ever wait in SQLite's busy handler, where waiters can starve."""
     rt = dav.ctx.rt
-    queue: asyncio.Lock | None = rt.extras.get("dav_write_queue")
-    if queue is None and rt.config.database.type == "sqlite":
-        queue = rt.extras["dav_write_queue"] = asyncio.Lock()
-    async with queue or contextlib.nullcontext(), unit_of_work(rt.sessions) as session:
+    if rt.config.database.type != "sqlite":
+        async with unit_of_work(rt.sessions) as session:
+            session.info[WRITER] = True
+            yield session
+        return
+    async with _write_queue(rt), unit_of_work(rt.sessions) as session:
         session.info[WRITER] = True
         yield session
+
+
+def _write_queue(rt: Any) -> WriteQueue:
+    queue: WriteQueue | None = rt.extras.get("dav_write_queue")
+    if queue is None:
+        queue = rt.extras["dav_write_queue"] = WriteQueue(Path(str(rt.config.sqlite_path) + ".dav-write.lock"))
+    return queue
+
+
+class WriteQueue:
+    """DAV write transactions on SQLite, one at a time across this worker (an asyncio lock) and across
+    workers (a file lock, handed over the moment it is released, unlike SQLite's polling busy wait)."""
+
+    def __init__(self, path: Path):
+        self._path = path
+        self._local = asyncio.Lock()
+        self._fd: int | None = None
+
+    async def __aenter__(self) -> None:
+        await self._local.acquire()
+        try:
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                await asyncio.to_thread(fcntl.flock, self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._local.release()
+            raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._local.release()
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def _reader(rt: Any) -> AsyncSession:
@@ -322,6 +369,12 @@ def close(rt: Any) -> None:
     reader = rt.extras.pop("dav_lean", None)
     if reader is not None:
         reader.close()
+    queue = rt.extras.pop("dav_write_queue", None)
+    if queue is not None:
+        queue.close()
+    writer = rt.extras.pop("dav_writer", None)
+    if writer is not None:
+        writer.close()
 
 
 @dataclass(slots=True)
@@ -635,7 +688,7 @@ async def _plan(dav: Dav, elements: list[str], name: str) -> tuple[FileURI, Any]
 POLICY_TTL = 5.0
 
 
-async def _plan_lean(dav: Dav, elements: list[str]) -> tuple[FileURI, Any] | None:
+async def _plan_lean(dav: Dav, elements: list[str]) -> tuple[FileURI, Any, bool] | None:
     """The common case of :func:`_plan` from lean reads: an unlocked file (or free name) in a plain folder
     of the caller's, no policy mounted on the way. None whenever anything else might apply."""
     reader = _lean(dav)
@@ -644,6 +697,7 @@ async def _plan_lean(dav: Dav, elements: list[str]) -> tuple[FileURI, Any] | Non
     uri = dav.uri(elements)
     names = uri.elements
     found = dav_paths.at_path(reader, dav.user_id, names)
+    new = found is None
     if found is None:
         found = dav_paths.at_path(reader, dav.user_id, names[:-1])
         if found is None or found[1] != FOLDER:
@@ -666,7 +720,47 @@ async def _plan_lean(dav: Dav, elements: list[str]) -> tuple[FileURI, Any] | Non
             hit = (time.monotonic() + POLICY_TTL, await mounts.default_policy_id(session, group.id))
         cache[group.id] = hit
     policy = await transfer.policy(dav.ctx.rt, hit[1]) if hit[1] else None
-    return uri, policy
+    return uri, policy, new
+
+
+async def _create_lean(dav: Dav, uri: FileURI, name: str, size: int, source: str, policy_id: int,
+                       modified: datetime | None, sums: str) -> Written | None:
+    """A new file in one short transaction on the worker's own SQLite connection: the same rows,
+    checks and events as :func:`uploads.store_whole` for the plain case; None when it is not plain."""
+    rt = dav.ctx.rt
+    extras = rt.extras
+    if "dav_writer" not in extras:
+        extras["dav_writer"] = open_writer(rt.config)
+    writer: LeanWriter | None = extras["dav_writer"]
+    if writer is None:
+        return None
+    new = dav_paths.NewFile(
+        owner_id=dav.user_id, parent_names=uri.dir().elements, name=name, size=size, source=source,
+        policy_id=policy_id, max_storage=dav.ctx.user.group.max_storage, held=locks.submitted_tokens(),
+        modified=modified, checksums=sums, ip=dav.ctx.ip, user_agent=dav.ctx.user_agent,
+        events=[(activities.FILE_CREATE, False, "{}"), (activities.ENTITY_UPLOADED, True, json.dumps({"size": size}))])
+
+    def covered(lock_path: str, infinite: bool, path: str) -> bool:
+        return covers(LockRow("", lock_path, infinite, None, None), path)
+
+    def checksum_value(entity_id: int, digests: str) -> str:
+        return f"{rt.ids.encode(entity_id, IdType.ENTITY)} {digests}"
+
+    try:
+        async with _write_queue(rt):
+            file_id, entity_id = await asyncio.to_thread(dav_paths.create_file, writer.connection(), new, covered,
+                                                         checksum_value)
+    except dav_paths.Fallback:
+        return None
+    except dav_paths.NoCapacity:
+        raise AppError(Code.INSUFFICIENT_CAPACITY, "Insufficient capacity") from None
+    hooks = rt.sessions.kw.get("info", {}).get(uploads.COMPLETION_HOOKS) or []
+    for hook in list(hooks):
+        try:
+            hook(uploads.Completed(file_id, entity_id, ENTITY_VERSION, name, size))
+        except Exception:
+            log.exception("upload completion hook failed")
+    return Written(True, f'"{rt.ids.encode(entity_id, IdType.ENTITY)}"')
 
 
 async def put(dav: Dav, elements: list[str], length: int, body: AsyncIterable[bytes],
@@ -680,8 +774,9 @@ async def put(dav: Dav, elements: list[str], length: int, body: AsyncIterable[by
         return None
     user = dav.ctx.user
     planned = await _plan_lean(dav, elements)
+    new = False
     if planned is not None:
-        uri, policy = planned
+        uri, policy, new = planned
     else:
         uri, policy = await _plan(dav, elements, name)
     if policy is None:
@@ -698,6 +793,11 @@ async def put(dav: Dav, elements: list[str], length: int, body: AsyncIterable[by
             stream = digests.wrap(body) if digests is not None else body
             await store.write_at(source, 0, aiter(stream), length)
         sums = digests.verified() if digests is not None else ""
+        if new:
+            created = await _create_lean(dav, uri, name, length, source, policy.id, modified, sums)
+            if created is not None:
+                rt.identity.forget(dav.user_id)
+                return created
         nav = navigator_for(uri, dav.user_id, rt.ids)
         owner = uploads.Owner(dav.user_id, user.group.max_storage, user.group.id)
         for _attempt in range(3):
