@@ -20,7 +20,8 @@ DAV_GROUP = 4  # new users of a DAV server start in it, so tests need not move t
 
 
 def dav_group(server: Server, name: str = "dav", **kw: Any) -> int:
-    return make_group(server, name, permissions=kw.pop("permissions", [P.WEBDAV, P.WEBDAV_PROXY]), **kw)
+    permissions = kw.pop("permissions", [P.WEBDAV, P.WEBDAV_PROXY, P.SHARE, P.SHARE_DOWNLOAD])
+    return make_group(server, name, permissions=permissions, **kw)
 
 
 def dav_server(server_factory: Any, **settings: str) -> Server:

@@ -485,11 +485,23 @@ def test_readonly_account_refuses_every_write(server: Server, group: int) -> Non
     assert writer.names("") == ["keep.txt"] and writer.get("keep.txt").content == b"keep"
 
 
-def test_share_rooted_account_is_read_only_or_unavailable(server: Server, group: int) -> None:
-    client = DavClient.new(server, group, uri="cloudreve://Zzzz@share")
-    status = client.propfind("", "0").status_code
-    assert status in (404, 403, 501)
-    assert client.put("x.txt", b"x").status_code in (403, 404, 409, 501)
+def test_share_rooted_account_reads_the_share_and_writes_nothing(server: Server, group: int) -> None:
+    owner = DavClient.new(server, group)
+    assert owner.mkcol("Shared").status_code == 201
+    assert owner.put("Shared/doc.txt", b"shared words").status_code == 201
+    made = owner.drive.call("PUT", "/share", {"uri": "cloudreve://my/Shared"})
+    assert made["code"] == 0, made
+    share_id = made["data"].rstrip("/").split("/")[-1]
+    visitor = DavClient.new(server, group, uri=f"cloudreve://{share_id}@share")
+    assert visitor.names("") == ["doc.txt"]
+    assert visitor.get("doc.txt").content == b"shared words"
+    assert visitor.put("doc.txt", b"mine now").status_code == 403
+    assert visitor.put("new.txt", b"new").status_code == 403
+    assert visitor.mkcol("d").status_code == 403
+    assert visitor.request("DELETE", "doc.txt").status_code == 403
+    assert owner.get("Shared/doc.txt").content == b"shared words"
+    gone = DavClient.new(server, group, uri="cloudreve://Zzzz@share")
+    assert gone.propfind("", "0").status_code == 404
 
 
 def test_multistatus_is_well_formed_for_every_property_request(dav: DavClient) -> None:

@@ -20,10 +20,11 @@ from pyreve.db.models import DavAccount
 from pyreve.db.repos import dav_accounts as repo
 from pyreve.db.seed import GroupPermission
 from pyreve.db.uow import unit_of_work
-from pyreve.errors import AppError, Code, ParamError, TooManyAttempts
+from pyreve.errors import AppError, Code, ParamError
 from pyreve.fs.uri import MY, SHARE, FileURI
 from pyreve.kit import boolset
 from pyreve.kit.hashid import IdType
+from pyreve.services import ratelimit
 from pyreve.services.context import Ctx, Principal, Runtime
 
 READONLY, PROXY, DISABLE_SYS_FILES = 0, 1, 2
@@ -175,14 +176,6 @@ def forget_account(rt: Runtime, account_id: int) -> None:
         del cache[key]
 
 
-def _failure_limit(rt: Runtime) -> tuple[int, int]:
-    try:
-        attempts, seconds = (int(p) for p in rt.settings.str(FAILURE_LIMIT).split("/", 1))
-        return attempts, seconds
-    except ValueError:
-        return DEFAULT_FAILURE_LIMIT
-
-
 async def authenticate(rt: Runtime, email: str, password: str, ip: str) -> tuple[DavLogin, Principal]:
     """The login for Basic credentials ``email``/``password`` (an account password, never the
     user's own); 401 when they match nothing, 403 when the group may not use WebDAV, and
@@ -208,20 +201,15 @@ async def authenticate(rt: Runtime, email: str, password: str, ip: str) -> tuple
 
 
 async def _verify(rt: Runtime, email: str, password: str, ip: str) -> DavLogin:
-    attempts, window = _failure_limit(rt)
-    counter = f"rate_{FAILURE_LIMIT}_{ip}"
-    if attempts > 0:
-        seen = await rt.kv.get(counter)
-        if seen is not None and seen.isdigit() and int(seen) >= attempts:
-            raise TooManyAttempts(window)
+    # Past the limit no password is checked from that address, right ones included (no oracle).
+    await ratelimit.refuse_if_exceeded(rt, FAILURE_LIMIT, ip or "-", DEFAULT_FAILURE_LIMIT)
     rows = await _logins(rt, email) if email and password else []
     match = None
     for row in rows:  # every candidate is compared, in constant time each
         if hmac.compare_digest(row.password.encode(), password.encode()) and match is None:
             match = row
     if match is None or match.status != "active":
-        if attempts > 0 and await rt.kv.incr(counter, window) > attempts:
-            raise TooManyAttempts(window)
+        await ratelimit.count_failure(rt, FAILURE_LIMIT, ip or "-", DEFAULT_FAILURE_LIMIT)
         raise BadCredentials()
     return DavLogin(account_id=match.id, user_id=match.user_id, uri=match.uri, options=match.options or b"")
 

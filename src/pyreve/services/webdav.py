@@ -49,6 +49,7 @@ from pyreve.services import transfer
 from pyreve.services.context import Ctx
 from pyreve.services.dav_account import DavLogin
 from pyreve.services.file import actor, group_policy
+from pyreve.services.share import access as share_access
 
 log = logging.getLogger("pyreve.webdav")
 DEAD_PREFIX = "dav:"
@@ -209,7 +210,7 @@ async def _redirect(session: AsyncSession, dav: Dav, folder: File, rest: list[st
     if not target_text:
         raise tree.symbolic_error()
     target = FileURI.parse(target_text).join(*rest)
-    nav = navigator_for(target, dav.user_id, dav.ctx.rt.ids)
+    nav = navigator_for(target, dav.user_id, dav.ctx.rt.ids, share_access(dav.ctx))
     try:
         return nav, await nav.resolve(session, target), target
     except tree.PathNotFound:
@@ -219,7 +220,7 @@ async def _redirect(session: AsyncSession, dav: Dav, folder: File, rest: list[st
 async def locate(session: AsyncSession, dav: Dav, elements: list[str]) -> Item:
     """The resource at ``elements`` below the account root, or :class:`Missing`."""
     uri = dav.uri(elements)
-    nav = navigator_for(uri, dav.user_id, dav.ctx.rt.ids)
+    nav = navigator_for(uri, dav.user_id, dav.ctx.rt.ids, share_access(dav.ctx))
     if not isinstance(nav, MyNavigator):
         try:
             return Item(await nav.resolve(session, uri), uri, nav, elements)
@@ -257,6 +258,8 @@ def _owned(dav: Dav, item: Item) -> None:
 
 def _creatable(dav: Dav, missing: Missing) -> Item:
     """The folder a missing resource would go into: 409 (Conflict) when that does not exist either."""
+    if dav.root.fs != MY:  # a share mounted as the account's root: nothing can be created in it
+        raise AppError(Code.NO_PERMISSION, "Not supported action")
     if missing.parent is None or not missing.parent.folder:
         raise AppError(Code.CONFLICT, "Parent does not exist")
     parent = missing.parent
@@ -868,9 +871,7 @@ async def copy_or_move(dav: Dav, src: list[str], dst: list[str], *, move: bool, 
         try:
             existing = await locate(session, dav, dst)
         except Missing as missing:
-            if missing.parent is None or not missing.parent.folder:
-                raise AppError(Code.CONFLICT, "Parent does not exist") from None
-            parent = missing.parent
+            parent = _creatable(dav, missing)
         else:
             if existing.file.id == source.file.id:
                 raise AppError(Code.NO_PERMISSION, "Source and destination are the same")
