@@ -106,8 +106,8 @@ def test_uploads_below_a_mounted_folder_use_its_policy(server: Server, policies:
     assert policy == policies["fast"]
     assert blob.is_relative_to(server.data_dir / "fast-disk") and blob.read_bytes() == b"c" * 1000
     assert client.download("cloudreve://my/media/raw/clip.bin") == b"c" * 1000
-    client.upload("cloudreve://my/media/new/deeper/x.bin", b"x")  # missing folders created on the way
-    assert entity_policy(client, "cloudreve://my/media/new/deeper/x.bin")[0] == policies["fast"]
+    client.upload("cloudreve://my/media/new/deeper/sample.bin", b"x")  # missing folders created on the way
+    assert entity_policy(client, "cloudreve://my/media/new/deeper/sample.bin")[0] == policies["fast"]
     drive.create("cloudreve://my/media/empty.txt")
     assert entity_policy(client, "cloudreve://my/media/empty.txt")[0] == policies["fast"]
     client.upload("cloudreve://my/plain/p.bin", b"p")
