@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -53,6 +54,7 @@ from pyreve.services.share import access as share_access
 
 log = logging.getLogger("pyreve.webdav")
 DEAD_PREFIX = "dav:"
+DAV_PREFIX = "/dav"
 CHECKSUMS = "sys:dav_checksums"
 BATCH = 500
 _SYS_FILES = re.compile(r"^(\.DS_Store|\._.*|Thumbs\.db|desktop\.ini|\.Spotlight-V100|\.Trashes|\.fseventsd)$",
@@ -287,14 +289,15 @@ class Entry:
     folder: bool
     name: str
     size: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime | str  # lean reads keep SQLite's text until a property needs it
+    updated_at: datetime | str
     etag: str | None
     file_id: int
     owned: bool
     lock_path: str | None
     dead: dict[str, str] = field(default_factory=dict)
     checksums: str = ""
+    href: str = ""  # when known beforehand
 
 
 @dataclass
@@ -405,6 +408,21 @@ def _lean_row(row: tuple[Any, ...]) -> _LeanRow:
     return _LeanRow(row[0], row[1], row[2], row[3] or 0, row[4], row[5], timestamp(row[6]), timestamp(row[7]))
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:@-]*")
+
+
+def quote_element(name: str) -> str:
+    return name if _PLAIN.fullmatch(name) else quote(name, safe="!$&'()*+,;=:@")
+
+
+def href_of(elements: list[str], collection: bool) -> str:
+    """``/dav/<escaped elements>`` (a trailing slash for collections)."""
+    path = DAV_PREFIX + "/" + "/".join(quote_element(e) for e in elements)
+    if collection and not path.endswith("/"):
+        path += "/"
+    return path
+
+
 def _propfind_lean(dav: Dav, elements: list[str], depth: int | None, dead: bool, checksums: bool,
                    limit: int) -> Found | None:
     reader = _lean(dav)
@@ -419,18 +437,23 @@ def _propfind_lean(dav: Dav, elements: list[str], depth: int | None, dead: bool,
     if found[1] == FOLDER and depth != 0:
         level: list[tuple[int, list[str], str]] = [(found[0], elements, top_path.rstrip("/"))]
         sys_files = dav.login.disable_sys_files
+        encode, kind, me = dav.ctx.rt.ids.encode, IdType.ENTITY, dav.user_id
         while level:
             next_level: list[tuple[int, list[str], str]] = []
             for folder_id, base, base_path in level:
+                prefix = href_of(base, True)
                 for row in dav_paths.children(reader, folder_id):
-                    name = row[2]
+                    file_id, kind_of, name, size, primary, owner = row[:6]
                     if sys_files and is_sys_file(name):
                         continue
-                    child_elements = [*base, name]
+                    folder = kind_of == FOLDER
                     child_path = f"{base_path}/{name}"
-                    out.append(_entry_at(dav, _lean_row(row), child_elements, child_path))
-                    if row[1] == FOLDER and depth is None and not row[8]:
-                        next_level.append((row[0], child_elements, child_path))
+                    child_elements = [*base, name]
+                    out.append(Entry(child_elements, folder, name, size or 0, row[6], row[7],
+                                     None if folder or not primary else f'"{encode(primary, kind)}"', file_id,
+                                     owner == me, child_path, href=prefix + quote_element(name) + ("/" * folder)))
+                    if folder and depth is None and not row[8]:
+                        next_level.append((file_id, child_elements, child_path))
                 if depth is None and len(out) > limit:
                     raise TooDeep()
             level = next_level

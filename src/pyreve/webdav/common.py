@@ -124,10 +124,7 @@ def raw_path(request: Request) -> str:
 
 
 def href(elements: list[str], collection: bool) -> str:
-    path = PREFIX + "/" + "/".join(quote(e, safe="!$&'()*+,;=:@") for e in elements)
-    if collection and not path.endswith("/"):
-        path += "/"
-    return path
+    return webdav.href_of(elements, collection)
 
 
 def destination(request: Request) -> list[str]:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from starlette.responses import Response
 
+from pyreve.db.lean import timestamp
 from pyreve.fs import locks
 from pyreve.services import transfer, webdav
 from pyreve.webdav import xmlio
@@ -25,13 +26,30 @@ OK_LINE = status_line(200, "OK")
 MISSING_LINE = status_line(404, "Not Found")
 
 
-def http_date(moment: datetime) -> str:
-    """RFC 1123 (``Mon, 02 Jan 2006 15:04:05 GMT``) of a naive UTC datetime."""
+_DATES: dict[str, str] = {}
+
+
+def http_date(moment: datetime | str) -> str:
+    """RFC 1123 (``Mon, 02 Jan 2006 15:04:05 GMT``) of a naive UTC datetime (or SQLite's text of one)."""
+    if isinstance(moment, str):
+        second = moment[:19]
+        hit = _DATES.get(second)
+        if hit is None:
+            if len(_DATES) > 100_000:
+                _DATES.clear()
+            hit = _DATES[second] = _rfc1123(timestamp(second))
+        return hit
+    return _rfc1123(moment)
+
+
+def _rfc1123(moment: datetime) -> str:
     return (f"{_DAYS[moment.weekday()]}, {moment.day:02d} {_MONTHS[moment.month - 1]} {moment.year:04d} "
             f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d} GMT")
 
 
-def iso_date(moment: datetime) -> str:
+def iso_date(moment: datetime | str) -> str:
+    if isinstance(moment, str):
+        moment = timestamp(moment)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -112,7 +130,7 @@ class Renderer:
                     missing.append(empty(ns, local))
                 else:
                     found.append(value)
-        out = [f"<D:response><D:href>{text(href(entry.elements, entry.folder))}</D:href>"]
+        out = [f"<D:response><D:href>{text(entry.href or href(entry.elements, entry.folder))}</D:href>"]
         if found or not missing:
             out.append(f"<D:propstat><D:prop>{''.join(found)}</D:prop>{OK_LINE}</D:propstat>")
         if missing:
