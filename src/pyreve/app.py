@@ -29,6 +29,7 @@ from pyreve.api.envelope import (
     unhandled_error_handler,
     validation_error_handler,
 )
+from pyreve.api.fastlane import FastLane
 from pyreve.api.thumb import router as thumb_router
 from pyreve.api.viewer import RAW_ROUTES as VIEWER_ROUTES
 from pyreve.api.viewer import router as viewer_router
@@ -103,7 +104,7 @@ def _plain(endpoint: Callable[..., Awaitable[Response]]) -> Callable[[Request], 
     return call
 
 
-def create_app(config: boot_config.Config, *, workers: int = 1) -> FastAPI:
+def create_app(config: boot_config.Config, *, workers: int = 1) -> ASGIApp:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.rt = await open_runtime(config, workers=workers)
@@ -136,18 +137,7 @@ def create_app(config: boot_config.Config, *, workers: int = 1) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     for router in (thumb_router, viewer_router):
         app.include_router(router, prefix=API_PREFIX)
-    app.router.routes.insert(0, Route("/f/{id}/{name}", _plain(file_features.follow_link), methods=["GET", "HEAD"]))
-    for path, endpoint, methods in transfer.RAW_ROUTES:  # byte-moving routes: plain Starlette, first
-        app.router.routes.insert(0, Route(API_PREFIX + path, _plain(endpoint), methods=methods))
-    for path, endpoint, methods in VIEWER_ROUTES:  # WOPI: bare statuses, raw bodies
-        app.router.routes.insert(0, Route(API_PREFIX + path, _plain(endpoint), methods=methods))
-    # Hot read routes first, as plain Starlette routes: they skip the framework's dependency and
-    # nested-router matching (~0.3 ms per request); the documented routes above stay in OpenAPI.
-    for position, (path, endpoint) in enumerate([*site.HOT_ROUTES, *user.HOT_ROUTES]):
-        app.router.routes.insert(position, Route(API_PREFIX + path, _plain(endpoint), methods=["GET"]))
     app.include_router(site.manifest_router)
-    # WebDAV at /dav and below, every method, ahead of everything else.
-    app.router.routes[0:0] = [Route("/dav", dav_app), Route("/dav/{rest:path}", dav_app)]
     app.include_router(share.short_router)
 
     @app.get("/", include_in_schema=False)
@@ -161,13 +151,25 @@ def create_app(config: boot_config.Config, *, workers: int = 1) -> FastAPI:
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit)  # type: ignore[arg-type]
+
+    def plain(path: str, endpoint: Callable[..., Awaitable[Response]], methods: list[str]) -> Route:
+        return Route(path, _plain(endpoint), methods=methods)
+
+    fast_routes = [
+        Route("/dav", dav_app), Route("/dav/{rest:path}", dav_app),  # WebDAV: every method
+        *(plain(API_PREFIX + path, endpoint, ["GET"]) for path, endpoint in [*site.HOT_ROUTES, *user.HOT_ROUTES]),
+        *(plain(API_PREFIX + path, endpoint, methods) for path, endpoint, methods in transfer.RAW_ROUTES),
+        *(plain(API_PREFIX + path, endpoint, methods) for path, endpoint, methods in VIEWER_ROUTES),
+        plain("/f/{id}/{name}", file_features.follow_link, ["GET", "HEAD"]),
+    ]
+    served: ASGIApp = FastLane(app, fast_routes)  # type: ignore[arg-type]
     if config.cors.enabled:
-        app.add_middleware(
-            CORSMiddleware, allow_origins=config.cors.allow_origins, allow_methods=config.cors.allow_methods,
+        served = CORSMiddleware(  # type: ignore[assignment]
+            served, allow_origins=config.cors.allow_origins, allow_methods=config.cors.allow_methods,
             allow_headers=config.cors.allow_headers, allow_credentials=config.cors.allow_credentials,
             expose_headers=config.cors.expose_headers,
         )
-    return app
+    return served
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
@@ -183,7 +185,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return app.openapi_schema
 
 
-def app_from_environment() -> FastAPI:
+def app_from_environment() -> ASGIApp:
     """Entry point for server workers: ``pyreve serve`` passes the configuration through the environment."""
     data_dir = Path(os.environ.get("PYREVE_DATA_DIR", "data"))
     conf = os.environ.get("PYREVE_CONF") or None
