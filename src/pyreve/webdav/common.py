@@ -196,6 +196,9 @@ class Call:
         return self.dav.ctx.rt
 
 
+_roots: dict[str, FileURI] = {}
+
+
 async def authenticate(request: Request) -> Call:
     rt = runtime(request)
     await rt.settings.refresh_if_stale()
@@ -206,10 +209,15 @@ async def authenticate(request: Request) -> Call:
     login, user = await dav_account.authenticate(rt, given[0], given[1], ip)
     if login.readonly and request.method in WRITES:
         raise DavError(403)
-    try:
-        root = FileURI.parse(login.uri).without_query()
-    except AppError:
-        raise DavError(404) from None
+    root = _roots.get(login.uri)
+    if root is None:
+        try:
+            root = FileURI.parse(login.uri).without_query()
+        except AppError:
+            raise DavError(404) from None
+        if len(_roots) > 10_000:
+            _roots.clear()
+        _roots[login.uri] = root
     ctx = Ctx(rt=rt, user=user, ip=ip, user_agent=request.headers.get("user-agent", ""))
     return Call(request, webdav.Dav(ctx, login, root), elements_of(raw_path(request)))
 

@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from pyreve.api.transfer import EntityFile, RequestBody
 from pyreve.fs import locks
-from pyreve.services import transfer, webdav
+from pyreve.services import transfer, webdav, webdav_write
 from pyreve.webdav.common import BASE_HEADERS, Call, DavError, conditions, reply, site
 from pyreve.webdav.props import http_date
 
@@ -22,7 +22,7 @@ def _not_modified(call: Call, etag: str, modified: str) -> bool:
 
 
 async def get(call: Call) -> Response:
-    found = await webdav.content(call.dav, call.elements, site(call.request))
+    found = await webdav.content(call.dav, call.elements, lambda: site(call.request))
     modified = http_date(found.updated_at)
     headers = {**BASE_HEADERS, "etag": found.etag, "last-modified": modified, "accept-ranges": "bytes"}
     if found.redirect:
@@ -56,9 +56,9 @@ async def put(call: Call) -> Response:
         length = _length(call)
         tokens = await conditions(call)
         mtime_header = call.request.headers.get("x-oc-mtime", "")
-        modified = webdav.mtime(mtime_header) if mtime_header else None
+        modified = webdav_write.mtime(mtime_header) if mtime_header else None
         with locks.submitted(tokens):
-            written = await webdav.put(call.dav, call.elements, length, body, modified,
+            written = await webdav_write.put(call.dav, call.elements, length, body, modified,
                                        call.request.headers.get("oc-checksum", ""))
     except ClientDisconnect:
         raise

@@ -6,7 +6,7 @@ from starlette.responses import Response
 
 from pyreve.errors import AppError
 from pyreve.fs import locks
-from pyreve.services import webdav
+from pyreve.services import webdav, webdav_write
 from pyreve.webdav import ifheader, xmlio
 from pyreve.webdav.common import Call, DavError, conditions, depth, read_body, xml_reply
 from pyreve.webdav.props import lock_xml
@@ -66,12 +66,12 @@ async def lock(call: Call) -> Response:
         if not header:
             raise DavError(400)
         tokens = sorted(ifheader.tokens(ifheader.parse(header)))
-        info = await webdav.refresh(call.dav, call.elements, tokens, seconds)
+        info = await webdav_write.refresh(call.dav, call.elements, tokens, seconds)
         return xml_reply(200, _discovery(call, info))
     level = depth(call.request, "infinity", ("0", "infinity"))
     submitted = await conditions(call)
     with locks.submitted(submitted):
-        info = await webdav.lock(call.dav, call.elements, level == "infinity", owner, seconds)
+        info = await webdav_write.lock(call.dav, call.elements, level == "infinity", owner, seconds)
     return xml_reply(201 if info.created else 200, _discovery(call, info), {"lock-token": f"<{info.token}>"})
 
 
@@ -80,7 +80,7 @@ async def unlock(call: Call) -> Response:
     if len(value) < 3 or value[0] != "<" or value[-1] != ">":
         raise DavError(400)
     try:
-        await webdav.unlock(call.dav, call.elements, value[1:-1])
+        await webdav_write.unlock(call.dav, call.elements, value[1:-1])
     except AppError as err:
         if err.code == 409:
             raise DavError(409, "lock-token-matches-request-uri") from None

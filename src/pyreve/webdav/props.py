@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from pyreve.db.lean import timestamp
 from pyreve.fs import locks
-from pyreve.services import transfer, webdav
+from pyreve.services import transfer, webdav, webdav_write
 from pyreve.webdav import xmlio
 from pyreve.webdav.common import Call, DavError, conditions, depth, href, read_body, xml_reply
 from pyreve.webdav.xmlio import DAV, empty, split, status_line, text
@@ -218,9 +218,9 @@ async def proppatch(call: Call) -> Response:
         if rest:
             failed[424] = rest
         return xml_reply(207, _multistatus(call, failed))
-    patch = webdav.PropPatch([(f"{ns}|{local}", value) for ns, local, value in updates])
+    patch = webdav_write.PropPatch([(f"{ns}|{local}", value) for ns, local, value in updates])
     with locks.submitted(tokens):
-        await webdav.proppatch(call.dav, call.elements, patch)
+        await webdav_write.proppatch(call.dav, call.elements, patch)
     return xml_reply(207, _multistatus(call, {200: [(ns, local) for ns, local, _ in updates]}))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from pyreve.fs import locks
-from pyreve.services import webdav
+from pyreve.services import webdav_write
 from pyreve.webdav.common import Call, DavError, conditions, depth, destination, reply
 
 
@@ -19,7 +19,7 @@ async def mkcol(call: Call) -> Response:
         raise DavError(415)
     tokens = await conditions(call)
     with locks.submitted(tokens):
-        await webdav.mkcol(call.dav, call.elements)
+        await webdav_write.mkcol(call.dav, call.elements)
     return reply(201)
 
 
@@ -27,7 +27,7 @@ async def delete(call: Call) -> Response:
     depth(call.request, "infinity", ("infinity",))
     tokens = await conditions(call)
     with locks.submitted(tokens):
-        await webdav.delete(call.dav, call.elements)
+        await webdav_write.delete(call.dav, call.elements)
     return reply(204)
 
 
@@ -41,8 +41,8 @@ async def copy_or_move(call: Call, move: bool) -> Response:
         raise DavError(403)
     tokens = await conditions(call)
     with locks.submitted(tokens):
-        created = await webdav.copy_or_move(call.dav, call.elements, target, move=move, overwrite=overwrite == "T",
-                                            shallow=level == "0")
+        created = await webdav_write.copy_or_move(call.dav, call.elements, target, move=move,
+                                                  overwrite=overwrite == "T", shallow=level == "0")
     return reply(201 if created else 204)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET  # noqa: S405 - only to serialize trees parsed by defusedxml
 from xml.sax.saxutils import escape, quoteattr
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+from defusedxml.ElementTree import fromstring  # type: ignore[import-untyped]
 
 DAV = "DAV:"
 MAX_BODY = 1 << 20
@@ -24,7 +24,7 @@ def parse(body: bytes) -> ET.Element | None:
     if not body.strip():
         return None
     try:
-        root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root: ET.Element = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except (DefusedXmlException, ET.ParseError, ValueError) as exc:
         raise BadXML(str(exc)) from exc
     stack = [(root, 1)]

@@ -28,7 +28,7 @@ async def delete(session: AsyncSession, account_id: int) -> None:
     await session.execute(sa.delete(DavAccount).where(DavAccount.id == account_id))
 
 
-async def logins(conn: AsyncConnection, email: str) -> list[sa.Row[Any]]:
+async def logins(conn: AsyncConnection, email: str) -> list[Any]:
     """Every account of the (not deleted) user with this e-mail address, with the user's id and status."""
     stmt = (sa.select(DavAccount.id, DavAccount.password, DavAccount.options, DavAccount.uri,
                       User.id.label("user_id"), User.status, Group.permissions)
@@ -36,4 +36,5 @@ async def logins(conn: AsyncConnection, email: str) -> list[sa.Row[Any]]:
             .where(sa.func.lower(User.email) == email.lower(), User.deleted_at.is_(None),
                    DavAccount.deleted_at.is_(None))
             .order_by(DavAccount.id))
-    return list((await conn.execute(stmt)).all())
+    result = await conn.execute(stmt)
+    return [row for row in result]
