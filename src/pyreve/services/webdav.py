@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyreve.db.engine import read_only
 from pyreve.db.lean import LeanReader, open_lean, timestamp
-from pyreve.db.models import Entity, File, FsLock, Metadata
+from pyreve.db.models import Entity, File, FsLock, Metadata, User
 from pyreve.db.models.file import FOLDER
 from pyreve.db.repos import dav_paths
 from pyreve.db.repos import files as repo
@@ -348,9 +348,8 @@ async def propfind(dav: Dav, elements: list[str], depth: int | None, dead: bool,
         if dead or checksums:
             await _attach_metadata(session, out, ids, dead, checksums, dav)
         held = await _live_locks(session, item.file.owner_id) if item.uri.fs == MY else []
-    user = dav.ctx.user
-    used = user.storage
-    return Found(out, held, used, max(0, user.group.max_storage - used))
+        used = await session.scalar(sa.select(User.storage).where(User.id == dav.user_id)) or 0
+    return Found(out, held, used, max(0, dav.ctx.user.group.max_storage - used))
 
 
 # --- lean reads (SQLite): the found case of GET and PROPFIND without the ORM; the rest takes the full path
@@ -458,8 +457,8 @@ def _propfind_lean(dav: Dav, elements: list[str], depth: int | None, dead: bool,
     held = [LockRow(token, path, bool(infinite), timestamp(expires) if expires else None,
                     json.loads(app) if isinstance(app, str) else app)
             for token, path, infinite, expires, app in dav_paths.live_locks(reader, dav.user_id, now)]
-    user = dav.ctx.user
-    return Found(out, held, user.storage, max(0, user.group.max_storage - user.storage))  # type: ignore[arg-type]
+    used = dav_paths.storage(reader, dav.user_id)  # fresh: the cached identity may be a second old
+    return Found(out, held, used, max(0, dav.ctx.user.group.max_storage - used))  # type: ignore[arg-type]
 
 
 def _entry_at(dav: Dav, file: _LeanRow, elements: list[str], lock_path: str) -> Entry:

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,7 +28,7 @@ from pyreve.db.repos import files as repo
 from pyreve.errors import AppError, Code
 from pyreve.fs import activities, locks, mounts, operations, tree, uploads
 from pyreve.fs import capabilities as cap
-from pyreve.fs.drivers.local import LongWrite, ShortWrite
+from pyreve.fs.drivers.local import LocalDriver, LongWrite, ShortWrite
 from pyreve.fs.names import clean_name
 from pyreve.fs.navigators import navigator_for
 from pyreve.fs.storage import check_name_allowed, check_size_allowed, new_source
@@ -233,6 +234,36 @@ async def _create_lean(dav: Dav, uri: FileURI, name: str, size: int, source: str
     return Written(True, f'"{rt.ids.encode(entity_id, IdType.ENTITY)}"')
 
 
+SMALL_BODY = 1 << 20
+
+
+def _driver(rt: Any, policy: Any) -> LocalDriver:
+    """The policy's driver, made once per worker (and again when the policy changes)."""
+    cache: dict[tuple[int, Any], LocalDriver] = rt.extras.setdefault("dav_drivers", {})
+    key = (policy.id, policy.updated_at)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = transfer.driver(rt, policy)
+    return found
+
+
+async def _read_exactly(body: AsyncIterable[bytes], length: int) -> bytes:
+    data = bytearray()
+    async for chunk in body:
+        data += chunk
+        if len(data) > length:
+            raise LongWrite()
+    if len(data) != length:
+        raise ShortWrite()
+    return bytes(data)
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(data)
+
+
 async def put(dav: Dav, elements: list[str], length: int, body: AsyncIterable[bytes],
               modified: datetime | None = None, checksum: str = "") -> Written | None:
     """Store a whole file; None when it was an OS metadata file the account ignores."""
@@ -256,17 +287,20 @@ async def put(dav: Dav, elements: list[str], length: int, body: AsyncIterable[by
     if user.storage + length > user.group.max_storage:
         raise AppError(Code.INSUFFICIENT_CAPACITY, "Insufficient capacity")
     source = new_source(policy, dav.user_id, uri.dir().elements, name)
-    store = transfer.driver(rt, policy)
+    store = _driver(rt, policy)
     digests = _Digests(_checksum_header(checksum)) if checksum else None
     try:
         if length:
             stream = digests.wrap(body) if digests is not None else body
-            await store.write_at(source, 0, aiter(stream), length)
+            if length <= SMALL_BODY:  # one block: read it, then one trip to a thread writes it
+                data = await _read_exactly(stream, length)
+                await asyncio.to_thread(_write_new, store.path(source), data)
+            else:
+                await store.write_at(source, 0, aiter(stream), length)
         sums = digests.verified() if digests is not None else ""
         if new:
             created = await _create_lean(dav, uri, name, length, source, policy.id, modified, sums)
             if created is not None:
-                rt.identity.forget(dav.user_id)
                 return created
         nav = navigator_for(uri, dav.user_id, rt.ids)
         owner = uploads.Owner(dav.user_id, user.group.max_storage, user.group.id)
@@ -291,7 +325,6 @@ async def put(dav: Dav, elements: list[str], length: int, body: AsyncIterable[by
     except BaseException:
         await store.delete(source)
         raise
-    rt.identity.forget(dav.user_id)
     return Written(stored.created, tag)
 
 

@@ -45,6 +45,11 @@ def children(reader: LeanReader, folder_id: int) -> list[tuple[Any, ...]]:
     return reader.rows(f"SELECT {FILE_COLUMNS} FROM files WHERE file_children = ?", (folder_id,))
 
 
+def storage(reader: LeanReader, owner_id: int) -> int:
+    found = reader.row("SELECT storage FROM users WHERE id = ?", (owner_id,))
+    return int(found[0] or 0) if found else 0
+
+
 def live_locks(reader: LeanReader, owner_id: int, now: str) -> list[tuple[Any, ...]]:
     return reader.rows("SELECT token, path, depth_infinity, expires_at, application FROM fs_locks WHERE owner_id = ? "
                        "AND (expires_at IS NULL OR expires_at > ?)", (owner_id, now))
