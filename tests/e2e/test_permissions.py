@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import Server
 from tests.e2e.capacity import assert_capacity_invariant
+from tests.e2e.dav_helpers import DAV_GROUP, DavClient, dav_server
 from tests.e2e.file_helpers import Drive, make_group
 from tests.e2e.helpers import group_hash, hash_ids, update_user, user_hash
 from tests.e2e.transfers import Client, transfer_server
@@ -253,3 +254,31 @@ def test_direct_links_follow_the_guest_permission(client: Client) -> None:
     assert httpx.get(link, follow_redirects=False, timeout=30).status_code == 404
     assert set_permission(client, ["cloudreve://my/links/a.txt"], everyone=READ)["code"] == 0
     assert httpx.get(link, follow_redirects=False, timeout=30).status_code == 302
+
+
+def test_webdav_honours_permissions(server_factory: Any) -> None:
+    dav = DavClient.new(dav_server(server_factory), DAV_GROUP)
+    assert dav.mkcol("ro").status_code == 201
+    assert dav.put("ro/doc.txt", b"one").status_code == 201
+    assert dav.drive.call("POST", "/file/permission", {"uris": ["cloudreve://my/ro"],
+                                                       "setting": {"everyone": READ}})["code"] == 0
+    assert dav.get("ro/doc.txt").content == b"one"
+    assert dav.names("ro") == ["doc.txt"]
+    assert dav.put("ro/doc.txt", b"two").status_code == 403
+    assert dav.put("ro/new.txt", b"new").status_code == 403
+    assert dav.mkcol("ro/sub").status_code == 403
+    assert dav.request("DELETE", "ro/doc.txt").status_code == 403
+    assert dav.move("ro/doc.txt", "moved.txt").status_code == 403
+    patch = (b'<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:x"><D:set><D:prop>'
+             b"<Z:color>red</Z:color></D:prop></D:set></D:propertyupdate>")
+    assert dav.request("PROPPATCH", "ro/doc.txt", content=patch).status_code == 403
+    assert dav.move("ro/doc.txt", "copied.txt", copy=True).status_code == 201
+    assert dav.get("copied.txt").content == b"one"
+
+    assert dav.drive.call("POST", "/file/permission", {"uris": ["cloudreve://my/ro"],
+                                                       "setting": {"everyone": NONE}})["code"] == 0
+    assert dav.get("ro/doc.txt").status_code == 403
+    assert dav.propfind("ro").status_code == 403
+    assert dav.drive.call("DELETE", "/file/permission", {"uris": ["cloudreve://my/ro"]})["code"] == 0
+    assert dav.put("ro/doc.txt", b"two").status_code in (200, 201, 204)
+    assert dav.get("ro/doc.txt").content == b"two"

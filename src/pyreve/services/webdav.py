@@ -36,7 +36,7 @@ from pyreve.db.seed import GroupPermission
 from pyreve.db.uow import unit_of_work
 from pyreve.errors import AppError, Code, OwnerOnly
 from pyreve.fs import capabilities as cap
-from pyreve.fs import operations, tree
+from pyreve.fs import operations, permissions, tree
 from pyreve.fs.drivers.local import KeyOutsideRoot
 from pyreve.fs.navigators import MyNavigator, Navigator, navigator_for
 from pyreve.fs.uri import MY, FileURI
@@ -314,6 +314,10 @@ _CHILD_COLUMNS = (File.id, File.type, File.name, File.size, File.primary_entity,
                   File.updated_at, File.is_symbolic)
 
 
+def _subject(dav: Dav) -> permissions.Subject:
+    return permissions.Subject(dav.ctx.user.id, dav.ctx.user.group.id)
+
+
 async def propfind(dav: Dav, elements: list[str], depth: int | None, dead: bool, checksums: bool) -> Found:
     """The resource at ``elements`` and, with ``depth`` 1 or None (infinity), what is below it."""
     limit = max(1, int(dav.ctx.user.group.settings.get("max_walked_files") or 100000))
@@ -323,6 +327,7 @@ async def propfind(dav: Dav, elements: list[str], depth: int | None, dead: bool,
     async with _reader(dav.ctx.rt) as session:
         item = await locate(session, dav, elements)
         item.nav.require(cap.INFO) if not item.folder else item.nav.require(cap.LIST_CHILDREN)
+        await permissions.require(session, _subject(dav), item.file, permissions.READ)
         top = _entry(dav, item.file, elements, item.uri)
         out = [top]
         if item.folder and depth != 0 and not item.file.is_symbolic:
@@ -424,7 +429,7 @@ def _propfind_lean(dav: Dav, elements: list[str], depth: int | None, dead: bool,
         return None
     names = dav.uri(elements).elements
     found = dav_paths.at_path(reader, dav.user_id, names)
-    if found is None or found[8]:  # missing or a saved-share shortcut: the full path answers
+    if found is None or found[8] or found[13]:  # missing, a shortcut, permissions or a mount: the full path
         return None
     top_path = "/" + "/".join(names)
     out = [_entry_at(dav, _lean_row(found), elements, top_path)]
@@ -554,7 +559,7 @@ async def content(dav: Dav, elements: list[str], site: Callable[[], str]) -> Con
     rt = dav.ctx.rt
     reader = _lean(dav)
     found = dav_paths.at_path(reader, dav.user_id, dav.uri(elements).elements) if reader is not None else None
-    if found is not None and not found[8]:
+    if found is not None and not found[8] and not found[13]:
         if found[1] == FOLDER:
             raise NotAFile()
         if found[10] is not None:
@@ -566,6 +571,7 @@ async def content(dav: Dav, elements: list[str], site: Callable[[], str]) -> Con
         file = item.file
         if file.type == FOLDER:
             raise NotAFile()
+        await permissions.require(session, _subject(dav), file, permissions.READ)
         entity = await session.get(Entity, file.primary_entity) if file.primary_entity else None
     if entity is None:
         raise AppError(Code.ENTITY_NOT_EXIST, "Entity not exist")

@@ -26,7 +26,7 @@ from pyreve.db.models.file import ENTITY_VERSION, FOLDER
 from pyreve.db.repos import dav_paths
 from pyreve.db.repos import files as repo
 from pyreve.errors import AppError, Code
-from pyreve.fs import activities, locks, mounts, operations, tree, uploads
+from pyreve.fs import activities, locks, mounts, operations, permissions, tree, uploads
 from pyreve.fs import capabilities as cap
 from pyreve.fs.drivers.local import LocalDriver, LongWrite, ShortWrite
 from pyreve.fs.names import clean_name
@@ -81,6 +81,7 @@ async def mkcol(dav: Dav, elements: list[str]) -> None:
     async with _writer(dav) as session:
         await _tree_lock(session, dav)
         parent = await _writable_parent(session, dav, elements)
+        await permissions.require(session, actor(dav.ctx).subject, parent.file, permissions.CREATE)
         uri = parent.uri.join(name)
         await locks.ensure_unlocked(session, dav.user_id, [(operations.lock_path(uri) or "/", False)], uri, True)
         session.add(File(type=FOLDER, name=name, owner_id=dav.user_id, size=0, file_children=parent.file.id,
@@ -386,6 +387,8 @@ async def copy_or_move(dav: Dav, src: list[str], dst: list[str], *, move: bool, 
         _owned(dav, parent)
         if parent.uri.fs != MY:
             raise AppError(Code.NO_PERMISSION, "Not supported action")
+        await permissions.require(session, who.subject, parent.file, permissions.CREATE)
+        await permissions.require(session, who.subject, source.file, permissions.DELETE if move else permissions.READ)
         if source.folder:
             above = {row.id for row in await tree.ancestors(session, parent.file)}
             if source.file.id in above:
@@ -464,6 +467,7 @@ async def proppatch(dav: Dav, elements: list[str], patch: PropPatch) -> None:
         item = await locate(session, dav, elements)
         item.nav.require(cap.UPDATE_METADATA)
         _owned(dav, item)
+        await permissions.require(session, actor(dav.ctx).subject, item.file, permissions.UPDATE)
         await operations.check_locks(session, dav.user_id, [(item.lock_path, False)])
         for key, value in patch.changes:
             if value is None:
