@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from pyreve.db.models import File, Group, Share, User
-from pyreve.db.seed import ANONYMOUS_GROUP_ID
 
 MAX_DEPTH = 1024
 UNLIMITED = 2_147_483_647  # where a share without a download limit sorts among limited ones
@@ -116,14 +115,6 @@ async def tops(conn: Reader, file_ids: Iterable[int]) -> dict[int, str]:
         rows = await conn.execute(_TOPS, {"ids": ids[start:start + BATCH]})
         out.update({row.start: row.name for row in rows})
     return out
-
-
-async def group_permissions(conn: Reader, user_id: int) -> bytes:
-    if user_id == 0:
-        stmt = sa.select(Group.permissions).where(Group.id == ANONYMOUS_GROUP_ID)
-    else:
-        stmt = sa.select(Group.permissions).join(User, User.group_users == Group.id).where(User.id == user_id)
-    return (await conn.scalar(stmt)) or b""
 
 
 async def by_id(session: AsyncSession, share_id: int, *, for_update: bool = False) -> Share | None:
