@@ -56,10 +56,10 @@ class LocalDriver:
                     raise LongWrite()
                 buffer += chunk
                 if len(buffer) >= BLOCK:
-                    await asyncio.to_thread(handle.write, bytes(buffer))
+                    await asyncio.to_thread(handle.write, buffer)  # awaited: no copy needed
                     buffer.clear()
             if buffer:
-                await asyncio.to_thread(handle.write, bytes(buffer))
+                await asyncio.to_thread(handle.write, buffer)
             if written != expected:
                 raise ShortWrite()
             await asyncio.to_thread(handle.truncate, offset + written)
