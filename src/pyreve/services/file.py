@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -36,6 +35,7 @@ from pyreve.fs.search import is_search, search_page
 from pyreve.fs.storage import check_name_allowed, new_source
 from pyreve.fs.uri import MY, FileURI
 from pyreve.kit.hashid import IdType
+from pyreve.kit.schedule import every
 from pyreve.services import share as shares
 from pyreve.services.context import Ctx, Runtime
 
@@ -511,19 +511,6 @@ async def _update_prefs(ctx: Ctx, change: Any) -> None:
 # --- trash expiry ----------------------------------------------------------------------------------
 
 COLLECT_BATCH = 1000
-_EVERY = re.compile(r"^@every\s+((?:\d+(?:\.\d+)?(?:h|m|s|ms))+)$")
-_UNIT = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
-
-
-def collect_interval(spec: str, default: float = 33 * 60) -> float:
-    """Seconds between runs for a ``@every <duration>`` schedule (Go duration syntax)."""
-    match = _EVERY.match(spec.strip())
-    if not match:
-        return default
-    seconds = sum(float(n) * _UNIT[unit] for n, unit in re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", match.group(1)))
-    return seconds if seconds > 0 else default
-
-
 async def collect_expired_trash(rt: Runtime) -> int:
     """Permanently delete every trash entry whose ``sys:expected_collect_time`` has passed."""
     now, after, removed = int(time.time()), 0, 0
@@ -543,7 +530,7 @@ async def collect_expired_trash(rt: Runtime) -> int:
 async def run_trash_collector(rt: Runtime) -> None:
     """The ``cron_trash_bin_collect`` job, until cancelled."""
     while True:
-        await asyncio.sleep(collect_interval(rt.settings.str("cron_trash_bin_collect")))
+        await asyncio.sleep(every(rt.settings.str("cron_trash_bin_collect"), 33 * 60))
         try:
             removed = await collect_expired_trash(rt)
             if removed:

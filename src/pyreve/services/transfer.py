@@ -14,7 +14,6 @@ import logging
 import mimetypes
 import os
 import random
-import re
 import time
 import uuid
 from collections.abc import AsyncIterable
@@ -42,6 +41,7 @@ from pyreve.fs.navigators import ShareAccess, ShareNavigator, navigator_for
 from pyreve.fs.storage import driver_for
 from pyreve.fs.uri import FileURI
 from pyreve.kit.hashid import IdType
+from pyreve.kit.schedule import every
 from pyreve.kit.signing import sign_path, verify_path
 from pyreve.kit.zipstream import Member
 from pyreve.services import share as shares
@@ -596,20 +596,6 @@ async def _file_members(rt: Runtime, session: AsyncSession, files: list[tuple[st
 
 
 # --- periodic jobs ---------------------------------------------------------------------------------
-
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
-_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def every(spec: str, default: float) -> float:
-    """Seconds of a cron setting written as ``@every <Go duration>`` (e.g. ``@every 15m``)."""
-    text = spec.strip()
-    if not text.startswith("@every"):
-        return default
-    parts = _DURATION.findall(text[len("@every"):].strip())
-    seconds = sum(float(n) * _UNITS[u] for n, u in parts)
-    return seconds if seconds > 0 else default
-
 
 async def periodic_jobs(rt: Runtime) -> None:
     """Recycle orphan blobs and purge expired upload sessions and locks, forever (cancel to stop)."""

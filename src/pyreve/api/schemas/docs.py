@@ -167,11 +167,6 @@ class PaginationOut(Out):
     is_cursor: bool | None = None
 
 
-class ShareListOut(Out):
-    shares: list[dict[str, Any]] | None
-    pagination: PaginationOut
-
-
 class CreditChangeOut(Out):
     changed_at: str
     diff: int
