@@ -46,7 +46,7 @@ from pyreve.kit.signing import sign_path, verify_path
 from pyreve.kit.zipstream import Member
 from pyreve.services import share as shares
 from pyreve.services.context import Ctx, Runtime
-from pyreve.services.file import FileView, group_policy, origin, subject, view_of
+from pyreve.services.file import FileView, group_policy, origin, parse_uris, subject, view_of
 
 log = logging.getLogger("pyreve.transfer")
 
@@ -293,16 +293,6 @@ class Urls:
     expires: datetime | None
 
 
-def _parse_batch(ctx: Ctx, texts: list[str]) -> list[FileURI]:
-    limit = ctx.rt.settings.int("max_batched_file", 3000)
-    if len(texts) > limit:
-        raise AppError(Code.TOO_MANY_URIS, f"Maximum allowed batch size: {limit}")
-    try:
-        return [FileURI.parse(text) for text in texts]
-    except AppError:
-        raise ParamError("unknown uri") from None
-
-
 def entity_not_exist() -> AppError:
     return AppError(Code.ENTITY_NOT_EXIST, "Entity not exist")
 
@@ -352,7 +342,7 @@ async def file_urls(ctx: Ctx, texts: list[str], *, download: bool, entity_hash: 
                     no_cache: bool, site: str) -> Urls:
     """Signed content URLs of each file's primary (or chosen) entity (files.md §10)."""
     rt = ctx.rt
-    uris = _parse_batch(ctx, texts)
+    uris = parse_uris(ctx, texts)
     ttl = max(1, rt.settings.int("entity_url_default_ttl", 3600))
     margin = rt.settings.int("entity_url_cache_margin", 600)
     speed = max(0, ctx.user.group.speed_limit)
@@ -415,7 +405,7 @@ async def file_urls(ctx: Ctx, texts: list[str], *, download: bool, entity_hash: 
 async def archive_url(ctx: Ctx, texts: list[str], site: str) -> Urls:
     """One signed URL for a ZIP of ``texts`` built when it is fetched (files.md §10.4)."""
     rt = ctx.rt
-    uris = _parse_batch(ctx, texts)
+    uris = parse_uris(ctx, texts)
     if not ctx.user.group.can(GroupPermission.ARCHIVE_DOWNLOAD):
         raise AppError(Code.GROUP_NOT_ALLOWED, "Group not allowed to download archives")
     await _check_shared(ctx, uris)
