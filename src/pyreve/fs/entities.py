@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pyreve.db.models import Entity, File, FileEntity, FsLock, Metadata, UploadSession
+from pyreve.db.models import Entity, File, FileEntity, Metadata, UploadSession
 from pyreve.db.models.file import FOLDER
 from pyreve.db.repos import files as repo
 from pyreve.db.repos import shares as share_repo
@@ -93,8 +93,3 @@ async def forget_entities(session: AsyncSession, entity_ids: list[int]) -> None:
     """Remove entity rows whose blobs are gone (only while still unreferenced)."""
     if entity_ids:
         await session.execute(sa.delete(Entity).where(Entity.id.in_(entity_ids), Entity.reference_count <= 0))
-
-
-async def release_locks_of(session: AsyncSession, tokens: list[str]) -> None:
-    if tokens:
-        await session.execute(sa.delete(FsLock).where(FsLock.token.in_(tokens)))

@@ -11,7 +11,6 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -42,12 +41,6 @@ def submitted(tokens: frozenset[str]) -> Iterator[None]:
         yield
     finally:
         _submitted.reset(reset)
-
-
-@dataclass(frozen=True)
-class Held:
-    token: str
-    path: str
 
 
 def _covers(lock_path: str, lock_infinite: bool, target: str, target_infinite: bool) -> bool:

@@ -261,11 +261,6 @@ async def live_session(session: AsyncSession, sid: str, owner_id: int) -> Upload
     return row
 
 
-async def still_open(session: AsyncSession, sid: str) -> bool:
-    found = await session.scalar(sa.select(UploadSession.id).where(UploadSession.id == sid))
-    return found is not None
-
-
 async def _claim(session: AsyncSession, statement: sa.Delete) -> bool:
     """Run a delete; true when it removed a row (of two concurrent claims, one wins)."""
     result = cast("sa.CursorResult[Any]", await session.execute(statement))

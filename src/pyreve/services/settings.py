@@ -48,15 +48,6 @@ class SiteSettings:
             self._loaded_at = time.monotonic()  # one reload at a time; others keep the current values
             await self.load()
 
-    async def set_many(self, values: dict[str, str]) -> None:
-        """Write settings (used by tests and the admin API); takes effect in this worker at once."""
-        async with self._engine.begin() as conn:
-            for name, value in values.items():
-                updated = await conn.execute(sa.update(Setting).where(Setting.name == name).values(value=value))
-                if updated.rowcount == 0:
-                    await conn.execute(sa.insert(Setting).values(name=name, value=value))
-        await self.load()
-
     def str(self, key: str) -> str:
         return self._values.get(key, "")
 

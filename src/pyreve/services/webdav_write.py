@@ -529,13 +529,6 @@ async def unlock(dav: Dav, elements: list[str], token: str) -> None:
         await locks.release(session, [token])
 
 
-async def locks_of(dav: Dav, elements: list[str]) -> list[LockInfo]:
-    async with _reader(dav.ctx.rt) as session:
-        item = await locate(session, dav, elements)
-        return [_info(lock) for lock in await _live_locks(session, item.file.owner_id)
-                if covers(lock, item.lock_path)]
-
-
 def mtime(value: str) -> datetime | None:
     """``X-OC-Mtime``: Unix seconds (a fraction allowed) → naive UTC."""
     try:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from starlette.requests import ClientDisconnect
 from starlette.responses import RedirectResponse, Response
 
@@ -72,7 +70,3 @@ async def put(call: Call) -> Response:
         return reply(201, b"", headers)
     headers["etag"] = written.etag
     return reply(201 if written.created else 204, b"", headers)
-
-
-def stat_size(path: os.PathLike[str]) -> int:
-    return os.stat(path).st_size

@@ -33,14 +33,6 @@ async def by_id(session: AsyncSession, file_id: int) -> File | None:
     return await session.get(File, file_id)
 
 
-async def by_ids(session: AsyncSession, ids: Iterable[int]) -> dict[int, File]:
-    ids = list(ids)
-    if not ids:
-        return {}
-    rows = (await session.execute(sa.select(File).where(File.id.in_(ids)))).scalars()
-    return {f.id: f for f in rows}
-
-
 async def page(session: AsyncSession, where: Sequence[sa.ColumnElement[bool]], order: str, desc: bool,
                after: tuple[Any, int] | None, limit: int) -> list[File]:
     """Keyset page ordered by (order column, id); ``after`` is the last row's (value, id)."""
