@@ -155,7 +155,9 @@ def _signed(rt: Runtime, site: str, file: File, thumb: Entity) -> ThumbUrl:
     if hit is not None and hit[1] - margin > now:
         url, expires = hit
     else:
-        expires = now + ttl
+        # Expiry rounded up to a step, so every worker signs the very same URL within a step.
+        step = max(1, min(margin, ttl // 2))
+        expires = (now + ttl) // step * step + step
         url = transfer.content_url(rt, site, thumb.id, 0, name, False, expires)
         if ttl - margin > 0:
             if len(cache) >= URL_CACHE_SIZE:
