@@ -13,7 +13,7 @@ import httpx
 
 from pyreve.kit.hashid import IdType
 from tests.conftest import Server
-from tests.e2e.helpers import database, hash_ids
+from tests.e2e.helpers import database, hash_ids, update_user
 
 CHUNK = 64 * 1024
 # Clean-up jobs every second, so tests can watch them work.
@@ -149,3 +149,10 @@ def kill_hard(server: Server) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     server.proc.wait(10)
+
+
+def member(server: Server, group_id: int) -> Client:
+    """A new user placed in a group before its first signed-in call (so no worker has it cached)."""
+    client = Client.new(server)
+    update_user(server, client.email, wait=False, group_users=group_id)
+    return client

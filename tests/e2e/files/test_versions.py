@@ -5,31 +5,14 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
 from tests.conftest import Server
-from tests.e2e.capacity import assert_capacity_invariant, storage_of
+from tests.e2e.capacity import storage_of
 from tests.e2e.helpers import database, hash_ids
-from tests.e2e.transfers import Client, transfer_server
+from tests.e2e.transfers import Client
 
 FILE_ID, ENTITY_ID = 2, 8
-
-
-@pytest.fixture(scope="module")
-def server(server_factory: Any) -> Iterator[Server]:
-    server = transfer_server(server_factory)
-    yield server
-    assert_capacity_invariant(server)
-
-
-@pytest.fixture
-def client(server: Server) -> Iterator[Client]:
-    client = Client.new(server)
-    yield client
-    assert_capacity_invariant(server)
 
 
 def entities(client: Client, uri: str) -> list[dict[str, Any]]:

@@ -4,39 +4,15 @@ deleting them, and the group settings that govern them."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
-import pytest
 
 from tests.conftest import Server
-from tests.e2e.capacity import assert_capacity_invariant
 from tests.e2e.file_helpers import Drive, make_group, row_count
 from tests.e2e.helpers import update_user
-from tests.e2e.transfers import Client, transfer_server
-
-
-@pytest.fixture(scope="module")
-def server(server_factory: Any) -> Iterator[Server]:
-    server = transfer_server(server_factory)
-    yield server
-    assert_capacity_invariant(server)
-
-
-@pytest.fixture
-def client(server: Server) -> Iterator[Client]:
-    client = Client.new(server)
-    yield client
-    assert_capacity_invariant(server)
-
-
-def member(server: Server, group_id: int) -> Client:
-    """A new user placed in a group before its first signed-in call (so no worker has it cached)."""
-    client = Client.new(server)
-    update_user(server, client.email, wait=False, group_users=group_id)
-    return client
+from tests.e2e.transfers import Client, member
 
 
 def links(client: Client, uris: list[str]) -> dict[str, Any]:

@@ -3,36 +3,19 @@ cursor pagination, and records that exist only when their change does."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.conftest import Server
-from tests.e2e.capacity import assert_capacity_invariant
 from tests.e2e.file_helpers import Drive, row_count
 from tests.e2e.helpers import user_hash
-from tests.e2e.transfers import Client, transfer_server
+from tests.e2e.transfers import Client
 
 FILE_CREATE, FILE_RENAME, SET_FILE_PERMISSION, ENTITY_UPLOADED, ENTITY_DOWNLOADED = 7, 8, 9, 10, 11
 COPY_FROM, COPY_TO, MOVE_TO, MOVE_TO_TRASH, SET_CURRENT_VERSION, DELETE_VERSION = 12, 13, 14, 16, 19, 20
 UPDATE_METADATA, MOUNT, GET_DIRECT_LINK, UPDATE_VIEW, DELETE_DIRECT_LINK = 23, 26, 43, 56, 57
 SHARE, SHARE_LINK_VIEWED, EDIT_SHARE, DELETE_SHARE = 17, 18, 24, 25
-
-
-@pytest.fixture(scope="module")
-def server(server_factory: Any) -> Iterator[Server]:
-    server = transfer_server(server_factory)
-    yield server
-    assert_capacity_invariant(server)
-
-
-@pytest.fixture
-def client(server: Server) -> Iterator[Client]:
-    client = Client.new(server)
-    yield client
-    assert_capacity_invariant(server)
 
 
 def activities(client: Client, uri: str, token: str | None = "", **params: Any) -> dict[str, Any]:

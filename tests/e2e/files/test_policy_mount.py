@@ -3,40 +3,17 @@ with several policies, mounting one on a folder, and where uploads below it go."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import Server
-from tests.e2e.capacity import assert_capacity_invariant
 from tests.e2e.file_helpers import Drive, make_group
-from tests.e2e.helpers import database, hash_ids, update_user
-from tests.e2e.transfers import Client, transfer_server
+from tests.e2e.helpers import database, hash_ids
+from tests.e2e.transfers import Client, member
 
 POLICY, ENTITY, FILE = 5, 8, 2
-
-
-@pytest.fixture(scope="module")
-def server(server_factory: Any) -> Iterator[Server]:
-    server = transfer_server(server_factory)
-    yield server
-    assert_capacity_invariant(server)
-
-
-@pytest.fixture
-def client(server: Server) -> Iterator[Client]:
-    client = Client.new(server)
-    yield client
-    assert_capacity_invariant(server)
-
-
-def member(server: Server, group_id: int) -> Client:
-    """A new user placed in a group before its first signed-in call (so no worker has it cached)."""
-    client = Client.new(server)
-    update_user(server, client.email, wait=False, group_users=group_id)
-    return client
 
 
 def new_policy(server: Server, name: str) -> int:

@@ -6,33 +6,16 @@ import io
 import os
 import time
 import zipfile
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 import httpx
-import pytest
 
 from pyreve.kit.hashid import IdType
 from pyreve.kit.signing import sign_path
 from tests.conftest import Server
-from tests.e2e.capacity import assert_capacity_invariant
 from tests.e2e.helpers import hash_ids, setting, update_user
-from tests.e2e.transfers import CHUNK, Client, transfer_server
-
-
-@pytest.fixture(scope="module")
-def server(server_factory: Any) -> Iterator[Server]:
-    server = transfer_server(server_factory)
-    yield server
-    assert_capacity_invariant(server)
-
-
-@pytest.fixture
-def client(server: Server) -> Iterator[Client]:
-    client = Client.new(server)
-    yield client
-    assert_capacity_invariant(server)
+from tests.e2e.transfers import CHUNK, Client
 
 
 def signed(server: Server, path: str, expires: int) -> str:

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.conftest import Server
 from tests.e2e.capacity import assert_capacity_invariant, storage_of
@@ -21,20 +20,6 @@ from tests.e2e.helpers import UUID_RE, database, hash_ids
 from tests.e2e.transfers import CHUNK, Client, kill_hard, set_policy, transfer_server
 
 GIB = 1 << 30
-
-
-@pytest.fixture(scope="module")
-def server(server_factory: Any) -> Iterator[Server]:
-    server = transfer_server(server_factory)
-    yield server
-    assert_capacity_invariant(server)
-
-
-@pytest.fixture
-def client(server: Server) -> Iterator[Client]:
-    client = Client.new(server)
-    yield client
-    assert_capacity_invariant(server)
 
 
 def file_rows(server: Server, name: str) -> list[Any]:

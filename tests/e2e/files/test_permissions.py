@@ -6,41 +6,17 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.conftest import Server
-from tests.e2e.capacity import assert_capacity_invariant
 from tests.e2e.dav_helpers import DAV_GROUP, DavClient, dav_server
 from tests.e2e.file_helpers import Drive, make_group
-from tests.e2e.helpers import group_hash, hash_ids, update_user, user_hash
-from tests.e2e.transfers import Client, transfer_server
+from tests.e2e.helpers import group_hash, hash_ids, user_hash
+from tests.e2e.transfers import Client, member
 
 NONE, READ, READ_UPDATE, ALL = "", "AQ==", "Aw==", "Dw=="
-
-
-@pytest.fixture(scope="module")
-def server(server_factory: Any) -> Iterator[Server]:
-    server = transfer_server(server_factory)
-    yield server
-    assert_capacity_invariant(server)
-
-
-@pytest.fixture
-def client(server: Server) -> Iterator[Client]:
-    client = Client.new(server)
-    yield client
-    assert_capacity_invariant(server)
-
-
-def member(server: Server, group_id: int) -> Client:
-    """A new user placed in a group before its first signed-in call (so no worker has it cached)."""
-    client = Client.new(server)
-    update_user(server, client.email, wait=False, group_users=group_id)
-    return client
 
 
 def drive_of(client: Client) -> Drive:
