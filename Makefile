@@ -8,7 +8,7 @@ DATA_DIR ?= data
 
 # Debian packages: the venv module for `make run`; the tools the suite drives for `make test`.
 RUN_DEBS := python3-venv
-TEST_DEBS := ffmpeg litmus rclone
+TEST_DEBS := ffmpeg litmus rclone chromium
 
 $(VENV)/.installed: pyproject.toml
 	@if ! $(PYTHON) -m venv --help >/dev/null 2>&1; then scripts/debian-packages.sh $(RUN_DEBS); fi

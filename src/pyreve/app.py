@@ -15,7 +15,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from pyreve import __version__
@@ -38,6 +38,8 @@ from pyreve.services import media
 from pyreve.services.bootstrap import close_runtime, open_runtime
 from pyreve.services.file import run_trash_collector
 from pyreve.services.transfer import periodic_jobs, stop_background
+from pyreve.web.assets import WebAssets
+from pyreve.web.routes import client_routes
 from pyreve.webdav import close as close_dav
 from pyreve.webdav import dav_app
 
@@ -88,13 +90,6 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
-_INDEX = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>pyreve</title>
-<meta name="viewport" content="width=device-width,initial-scale=1"></head>
-<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem">
-<h1>pyreve</h1><p>This server speaks the Cloudreve v4 API at <code>/api/v4</code>.
-The API description is at <a href="/api/v4/openapi.json">/api/v4/openapi.json</a>.</p></body></html>"""
-
-
 def _plain(endpoint: Callable[..., Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
     """Call a FastAPI-style handler ``(request, **path_params)`` from a plain Starlette route."""
 
@@ -105,6 +100,8 @@ def _plain(endpoint: Callable[..., Awaitable[Response]]) -> Callable[[Request], 
 
 
 def create_app(config: boot_config.Config, *, workers: int = 1) -> ASGIApp:
+    web = WebAssets()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.rt = await open_runtime(config, workers=workers)
@@ -140,10 +137,6 @@ def create_app(config: boot_config.Config, *, workers: int = 1) -> ASGIApp:
     app.include_router(site.manifest_router)
     app.include_router(share.short_router)
 
-    @app.get("/", include_in_schema=False)
-    async def index() -> Response:
-        return HTMLResponse(_INDEX)
-
     @app.api_route(API_PREFIX + "/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"],
                    include_in_schema=False)
     async def unknown_api_route(rest: str, request: Request) -> Response:
@@ -161,6 +154,7 @@ def create_app(config: boot_config.Config, *, workers: int = 1) -> ASGIApp:
         *(plain(API_PREFIX + path, endpoint, methods) for path, endpoint, methods in transfer.RAW_ROUTES),
         *(plain(API_PREFIX + path, endpoint, methods) for path, endpoint, methods in VIEWER_ROUTES),
         plain("/f/{id}/{name}", file_features.follow_link, ["GET", "HEAD"]),
+        *web.routes(), *client_routes(web.serve_index),
     ]
     served: ASGIApp = FastLane(app, fast_routes)  # type: ignore[arg-type]
     if config.cors.enabled:
