@@ -62,7 +62,8 @@ async function refreshToken() {
         if (session) saveSession({ ...session, token });
         return token.access_token;
       } catch (err) {
-        if (err instanceof ApiError) { saveSession(null); emit("signed-out", "expired"); }
+        // The server refused the refresh token: the sign-in is over. A network error is not a refusal.
+        if (err instanceof ApiError && err.code !== -1) { saveSession(null); emit("signed-out", "expired"); }
         throw err;
       } finally {
         refreshing = null;
