@@ -26,7 +26,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 DEFAULT_TIMEOUT_MS = 10_000
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's own event loop is closed before the asyncio tests of other packages run.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI", "").lower() == "true":
