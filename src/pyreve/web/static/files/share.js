@@ -1,0 +1,23 @@
+// Sharing in the file browser: "Share" on one's own files and folders, and "Save to my files" for
+// visitors of someone else's share.
+import "../locales/share.js";
+import "./share-save.js";
+import { registerAction } from "./registry.js";
+import { t } from "../core/i18n.js";
+import { emit } from "../core/events.js";
+import { openShareDialog } from "./share-dialog.js";
+
+const SHARED_REDIRECT = "sys:shared_redirect";
+
+registerAction({
+  id: "share",
+  icon: "share",
+  label: () => t("share.action"),
+  order: 60,
+  // Only one's own real files in "my": saved shortcuts to other people's shares cannot be shared again.
+  when: (files, view) => files.length === 1 && view.fs === "my" && !view.isTrash
+    && files[0].owned !== false && !files[0].metadata?.[SHARED_REDIRECT],
+  run: async ([file], view) => {
+    if (await openShareDialog(file)) emit("files-changed", { uri: view.uri });
+  },
+});

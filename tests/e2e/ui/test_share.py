@@ -1,0 +1,123 @@
+"""Sharing in the web UI: the share dialog, visitors of a link, "My shares", and saving a share."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import Api, Server
+from tests.e2e.ui.conftest import DEFAULT_TIMEOUT_MS, Person
+
+
+def upload(api: Api, token: str, name: str, data: bytes) -> str:
+    """A file with `data` at the root of the token's drive; its URI."""
+    uri = f"cloudreve://my/{name}"
+    created = api.post("/file/create", {"uri": uri, "type": "file"}, token)
+    assert created["code"] == 0, created
+    written = api.call("PUT", "/file/content", token, params={"uri": uri}, content=data,
+                       headers={"content-type": "application/octet-stream"})
+    assert written["code"] == 0, written
+    return uri
+
+
+def share(api: Api, token: str, uri: str, **settings: Any) -> tuple[str, str]:
+    """A link to `uri`: (share id, link URL)."""
+    created = api.put("/share", {"uri": uri, **settings}, token)
+    assert created["code"] == 0, created
+    url = created["data"]
+    share_id = urlsplit(url).path.split("/")[2]
+    return share_id, url
+
+
+def unique(stem: str, suffix: str = ".txt") -> str:
+    return f"{stem}-{uuid.uuid4().hex[:8]}{suffix}"
+
+
+@pytest.fixture
+def visitor(browser: Any, ui_server: Server) -> Iterator[Any]:
+    """A second, signed-out browser: someone who got the link."""
+    context = browser.new_context(base_url=ui_server.base, viewport={"width": 1280, "height": 800},
+                                  accept_downloads=True, locale="en-US")
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, f"uncaught errors in the visitor's page: {errors}"
+
+
+@pytest.fixture
+def owner(page: Any, ui_api: Api) -> Person:
+    """A new account whose browser is already signed in (the sign-in form is tested elsewhere)."""
+    email, password = ui_api.sign_up()
+    someone = Person(page, ui_api, email, password)
+    sign_in_quietly(page, ui_api, email, password)
+    return someone
+
+
+def sign_in_quietly(page: Any, api: Api, email: str, password: str) -> None:
+    session = api.sign_in(email, password)
+    page.add_init_script(f"localStorage.setItem('pyreve.session', {json.dumps(json.dumps(session))})")
+
+
+def link_path(url: str) -> str:
+    """The link on the test server: its site URL is the default one, not the test's port."""
+    return urlsplit(url).path
+
+
+def my_shares_item(page: Any, name: str) -> Any:
+    return page.get_by_role("list", name="My shares").get_by_role("listitem").filter(has_text=name)
+
+
+def test_my_shares_lists_a_link_and_edit_changes_its_password(owner: Person, ui_api: Api) -> None:
+    name = unique("plan")
+    uri = upload(ui_api, owner.token, name, b"plan")
+    share_id, _ = share(ui_api, owner.token, uri, is_private=True, password="old123", downloads=5)
+    page = owner.page
+    page.goto("/home")
+    page.get_by_role("link", name="My shares").click()
+    item = my_shares_item(page, name)
+    expect(item).to_contain_text("0 views")
+    expect(item).to_contain_text("5 downloads left")
+    expect(item).to_contain_text("Does not expire")
+    expect(item).to_contain_text(f"/s/{share_id}")
+
+    item.get_by_role("button", name="Edit").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("checkbox", name="Protect with a password")).to_be_checked()
+    expect(dialog.get_by_label("Password", exact=True)).to_have_value("old123")
+    dialog.get_by_label("Password", exact=True).fill("new456")
+    dialog.get_by_role("button", name="Save changes").click()
+    result = page.get_by_role("dialog")
+    expect(result.get_by_text("The link was updated")).to_be_visible()
+    expect(result.get_by_label("Password", exact=True)).to_have_value("new456")
+    result.get_by_role("button", name="Done").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+
+    old = ui_api.get(f"/share/info/{share_id}", params={"password": "old123"})["data"]
+    new = ui_api.get(f"/share/info/{share_id}", params={"password": "new456"})["data"]
+    assert (old["unlocked"], new["unlocked"]) == (False, True)
+
+
+def test_delete_from_my_shares_and_the_link_no_longer_exists(owner: Person, ui_api: Api, visitor: Any) -> None:
+    name = unique("gone")
+    uri = upload(ui_api, owner.token, name, b"bye")
+    share_id, url = share(ui_api, owner.token, uri)
+    page = owner.page
+    page.goto("/shares")
+    item = my_shares_item(page, name)
+    item.get_by_role("button", name="Delete").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page.get_by_text("The link was deleted")).to_be_visible()
+    expect(item).to_have_count(0)
+
+    visitor.goto(link_path(url))
+    expect(visitor.get_by_text(re.compile("does not exist", re.I)).first).to_be_visible()
