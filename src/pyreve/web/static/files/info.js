@@ -1,0 +1,58 @@
+// The details dialog: type, size, location, dates, storage and owner of one file or folder.
+import { get, currentUser } from "../core/api.js";
+import { h, dialog, toastError } from "../core/dom.js";
+import { t } from "../core/i18n.js";
+import { formatSize, formatDate } from "../core/format.js";
+import { parentUri, parseUri } from "../core/uri.js";
+import { registerAction } from "./registry.js";
+import { isFolder } from "./browse-util.js";
+import { single } from "./actions-util.js";
+import { tagsOf, tagChip } from "./actions-tags.js";
+
+/** "My files/a/b" for a folder URI, as a person reads it. */
+function readableLocation(uri) {
+  const p = parseUri(uri);
+  if (!p) return uri;
+  const root = { my: t("nav.myFiles"), trash: t("nav.trash"), shared_with_me: t("nav.sharedWithMe") }[p.fs] || p.fs;
+  return [root, ...p.elements].join("/");
+}
+
+function row(label, value) {
+  if (value === null || value === undefined || value === "") return null;
+  return [h("dt", null, label), h("dd", null, value)];
+}
+
+async function showInfo(file) {
+  const folder = isFolder(file);
+  const details = await get("/file/info", {
+    uri: file.path, extended: true, folder_summary: folder && file.owned !== false ? true : undefined,
+  });
+  const ext = details.extended_info || {};
+  const summary = details.folder_summary;
+  const versions = (ext.entities || []).filter((e) => e.type === 0).length;
+  const tags = tagsOf(details);
+  const user = currentUser();
+  await dialog({
+    title: t("actions.infoTitle", { name: details.name }),
+    body: h("dl.info-list", null,
+      row(t("info.type"), folder ? t("info.folder") : t("info.file")),
+      row(t("info.size"), folder ? (summary ? formatSize(summary.size) : null) : formatSize(details.size)),
+      row(t("info.contents"), summary ? t("info.contentsValue", { files: summary.files, folders: summary.folders }) : null),
+      row(t("info.location"), readableLocation(parentUri(details.path))),
+      row(t("info.created"), formatDate(details.created_at)),
+      row(t("info.modified"), formatDate(details.updated_at)),
+      row(t("info.owner"), details.owned && user ? `${user.nickname || user.email} (${t("info.you")})` : null),
+      row(t("info.storage"), ext.storage_policy?.name),
+      row(t("info.storageUsed"), folder ? null : formatSize(ext.storage_used)),
+      row(t("info.versions"), !folder && versions ? String(versions) : null),
+      row(t("info.shared"), details.shared ? t("info.yes") : null),
+      row(t("info.tags"), tags.length ? h("span.tag-chips", null, tags.map(tagChip)) : null)),
+    actions: [{ label: t("common.close"), primary: true, value: true }],
+  });
+}
+
+registerAction({
+  id: "info", icon: "info", label: () => t("actions.info"), order: 80,
+  when: (files, view) => single(files) && !view.isTrash,
+  run: (files) => showInfo(files[0]).catch(toastError),
+});
