@@ -42,6 +42,9 @@ export function actionsFor(files, view) {
   return actions.filter((a) => { try { return a.when(files, view); } catch { return false; } });
 }
 
+/** Every registered action, e.g. to bind their shortcuts. */
+export function registeredActions() { return [...actions]; }
+
 export function defaultActionFor(file, view) {
   return actionsFor([file], view).find((a) => a.default) || null;
 }

@@ -1,0 +1,556 @@
+// The file browser: lists a folder (or search results) of any file system, with breadcrumbs, list and
+// grid layouts, sorting, saved view settings, selection, menus built from the feature registry, and
+// paging on scroll. Features plug in through files/registry.js; this module only browses.
+import { h, icon, iconButton, openMenu, toastError, errorMessage, append, clear } from "../core/dom.js";
+import { t } from "../core/i18n.js";
+import { get, api } from "../core/api.js";
+import { on, emit } from "../core/events.js";
+import { navigate } from "../core/router.js";
+import { register as registerShortcut } from "../core/shortcuts.js";
+import { formatSize, formatDate } from "../core/format.js";
+import { parseUri, buildUri, homeUrl, withoutQuery, MY_ROOT } from "../core/uri.js";
+import { actionsFor, defaultActionFor, creatorsFor, registeredActions } from "./registry.js";
+import { createListView } from "./list-view.js";
+import { CAP, hasCapability, isFolder, fileIcon, canHaveThumbnail, folderOf, thumbnailUrl } from "./browse-util.js";
+import "../locales/browser.js";
+
+const FETCH_SIZE = 500;
+const DEFAULT_PAGE_SIZE = 100;
+const ORDER_LABELS = { name: "browser.sort.name", size: "browser.sort.size", updated_at: "browser.sort.updated", created_at: "browser.sort.created" };
+const CATEGORIES = ["image", "video", "audio", "document"];
+const FS_ROOT_LABELS = { my: "nav.myFiles", trash: "nav.trash", shared_with_me: "nav.sharedWithMe", share: "browser.sharedFolder" };
+
+/** Same folder? Compares file system, owner/share id and path; ignores search query and encoding. */
+function sameFolder(a, b) {
+  const x = parseUri(a);
+  const y = parseUri(b);
+  return !!x && !!y && x.fs === y.fs && x.id === y.id && x.elements.join("/") === y.elements.join("/");
+}
+
+function searchParams(uri) { return new URLSearchParams(parseUri(uri)?.query || ""); }
+
+/**
+ * Mount a browser into `host`. options: { uri, rootLabel? (name of the share's root) }.
+ * Returns { show(uri), unmount() }.
+ */
+export function mountBrowser(host, { uri, rootLabel = "" }) {
+  const state = {
+    uri: "", folderUri: "", parsed: null, files: [], parent: null, capability: "", props: null,
+    saved: null, layout: "grid", order: "", direction: "asc", nextToken: "", nextPage: 0, exhausted: true,
+    loading: false, loadingMore: false, error: null, mixed: false, generation: 0, abort: null,
+    selected: new Set(), anchor: -1, focus: -1,
+  };
+  const cleanups = [];
+
+  // ---- the view handle that features receive ----
+  const view = {
+    get uri() { return state.folderUri; },
+    get fs() { return state.parsed?.fs || "my"; },
+    get parent() { return state.parent && state.parent.id ? state.parent : null; },
+    get capability() { return state.capability; },
+    get isSearch() { return !!state.parsed?.query; },
+    get isShare() { return state.parsed?.fs === "share"; },
+    get isTrash() { return state.parsed?.fs === "trash"; },
+    get readOnly() { return !hasCapability(state.capability, CAP.create) || !state.parent?.owned; },
+    files: () => state.files,
+    reload: () => load({ keepScroll: true }),
+    navigate: (target) => navigate(homeUrl(target)),
+    select(names) {
+      const wanted = new Set(names);
+      state.selected = new Set(state.files.filter((f) => wanted.has(f.name)).map((f) => f.path));
+      selectionChanged();
+    },
+    clearSelection() { state.selected.clear(); selectionChanged(); },
+  };
+
+  // ---- layout ----
+  const crumbs = h("nav.fb-crumbs", { "aria-label": t("browser.breadcrumb") });
+  const tools = h("div.fb-tools");
+  const bar = h("div.fb-bar", null, crumbs, tools);
+  const searchBar = h("div.fb-search", { hidden: true });
+  const status = h("div.fb-status", { role: "status" });
+  const list = createListView({
+    label: t("browser.files"),
+    header: listHeader,
+    renderRow,
+    onNearEnd: () => { if (!state.exhausted && !state.loadingMore && !state.loading) loadMore(); },
+    onKeyDown: keyDown,
+  });
+  const root = h("section.fb", { "aria-label": t("browser.files") }, bar, searchBar, list.element, status);
+  host.append(root);
+
+  list.element.addEventListener("click", (e) => {
+    const row = e.target.closest("[role=row][data-index]");
+    if (!row) { if (e.target === list.element || e.target.classList.contains("fb-body")) view.clearSelection(); return; }
+    if (e.target.closest("a, button")) return;
+    const index = Number(row.dataset.index);
+    if (coarsePointer.matches && !e.ctrlKey && !e.metaKey && !e.shiftKey && !state.selected.size) { open(state.files[index]); return; }
+    clickSelect(index, e);
+  });
+  list.element.addEventListener("dblclick", (e) => {
+    const row = e.target.closest("[role=row][data-index]");
+    if (row && !e.target.closest("a, button")) open(state.files[Number(row.dataset.index)]);
+  });
+  list.element.addEventListener("contextmenu", (e) => {
+    const row = e.target.closest("[role=row][data-index]");
+    e.preventDefault();
+    if (!row) { view.clearSelection(); backgroundMenu(e); return; }
+    const index = Number(row.dataset.index);
+    if (!state.selected.has(state.files[index].path)) selectOnly(index);
+    actionMenu(null, { x: e.clientX, y: e.clientY });
+  });
+  const coarsePointer = matchMedia("(pointer: coarse)");
+
+  // ---- loading ----
+  function requestQuery(extra = {}) {
+    const query = { uri: state.uri, page_size: Math.min(FETCH_SIZE, state.props?.max_page_size || FETCH_SIZE), ...extra };
+    if (state.order && !view.isSearch) { query.order_by = state.order; query.order_direction = state.direction; }
+    return query;
+  }
+
+  async function load({ keepScroll = false } = {}) {
+    state.abort?.abort();
+    const abort = new AbortController();
+    state.abort = abort;
+    const generation = (state.generation += 1);
+    state.loading = true;
+    state.error = null;
+    if (!keepScroll) { state.files = []; list.setItems([]); }
+    list.element.setAttribute("aria-busy", "true");
+    renderStatus();
+    try {
+      const data = await get("/file", requestQuery(), { signal: abort.signal });
+      if (generation !== state.generation) return;
+      accept(data, false);
+      if (!keepScroll) { state.selected.clear(); state.anchor = -1; state.focus = -1; }
+      else {
+        const present = new Set(state.files.map((f) => f.path));
+        state.selected = new Set([...state.selected].filter((p) => present.has(p)));
+      }
+      renderAll(keepScroll);
+    } catch (err) {
+      if (err.name === "AbortError" || generation !== state.generation) return;
+      state.error = err;
+      state.files = [];
+      list.setItems([]);
+      renderTools();
+    } finally {
+      if (generation === state.generation) {
+        state.loading = false;
+        list.element.removeAttribute("aria-busy");
+        renderStatus();
+      }
+    }
+  }
+
+  async function loadMore() {
+    const generation = state.generation;
+    state.loadingMore = true;
+    renderStatus();
+    try {
+      const extra = state.nextToken ? { next_page_token: state.nextToken } : { page: state.nextPage };
+      const data = await get("/file", requestQuery(extra), { signal: state.abort?.signal });
+      if (generation !== state.generation) return;
+      accept(data, true);
+      list.setItems(state.files, { keepScroll: true });
+    } catch (err) {
+      if (generation === state.generation) { state.exhausted = true; toastError(err); }
+    } finally {
+      if (generation === state.generation) { state.loadingMore = false; renderStatus(); }
+    }
+  }
+
+  function accept(data, more) {
+    state.files = more ? state.files.concat(data.files || []) : data.files || [];
+    const pagination = data.pagination || {};
+    state.nextToken = pagination.next_token || "";
+    if (pagination.is_cursor) state.exhausted = !state.nextToken;
+    else {
+      state.nextPage = (pagination.page || 0) + 1;
+      state.exhausted = state.nextPage * (pagination.page_size || FETCH_SIZE) >= (pagination.total_items || 0);
+    }
+    if (more) return;
+    state.parent = data.parent || null;
+    state.capability = data.props?.capability || data.parent?.capability || "";
+    state.props = data.props || null;
+    state.mixed = !!data.mixed_type;
+    state.saved = data.view || state.saved;
+    if (state.saved?.view) state.layout = state.saved.view === "list" ? "list" : "grid";
+    if (!state.order && state.saved?.order) { state.order = state.saved.order; state.direction = state.saved.order_direction || "asc"; }
+  }
+
+  // ---- rendering ----
+  function renderAll(keepScroll) {
+    renderCrumbs();
+    renderTools();
+    renderSearchBar();
+    list.setLayout(state.layout);
+    list.setItems(state.files, { keepScroll });
+    const accepts = !view.readOnly && !view.isSearch && hasCapability(state.capability, CAP.upload);
+    if (accepts) root.dataset.dropUri = state.folderUri; else delete root.dataset.dropUri;
+    const here = state.parsed.elements.at(-1) || rootName();
+    document.title = view.isSearch ? t("browser.searchTitle") : here;
+  }
+
+  function rootName() {
+    const fs = state.parsed?.fs || "my";
+    return fs === "share" && rootLabel ? rootLabel : t(FS_ROOT_LABELS[fs] || "nav.myFiles");
+  }
+
+  function renderCrumbs() {
+    const p = state.parsed;
+    const links = [{ label: rootName(), uri: buildUri({ ...p, query: "", elements: [] }) }];
+    p.elements.forEach((name, i) => links.push({ label: name, uri: buildUri({ ...p, query: "", elements: p.elements.slice(0, i + 1) }) }));
+    if (view.isSearch) links.push({ label: t("browser.searchResults"), uri: state.uri });
+    crumbs.replaceChildren(h("ol", null, links.map((link, i) => {
+      const last = i === links.length - 1;
+      return h("li", null,
+        last ? h("span.fb-crumb", { "aria-current": "page" }, link.label)
+          : h("a.fb-crumb", { href: homeUrl(link.uri), "data-link": true }, link.label),
+        last ? null : icon("chevron"));
+    })));
+  }
+
+  function renderTools() {
+    if (state.selected.size) { renderSelectionTools(); return; }
+    const children = [];
+    const creators = !view.isSearch && !state.error ? creatorsFor(view) : [];
+    if (creators.length) {
+      children.push(h("button.primary.fb-new", { type: "button", onclick: (e) => openMenu(e.currentTarget, creators.map((c) => ({
+        label: typeof c.label === "function" ? c.label() : c.label, icon: c.icon, run: () => c.run(view),
+      }))) }, icon("add"), h("span", null, t("browser.new"))));
+    }
+    const orders = state.props?.order_by_options;
+    if (orders?.length && !view.isSearch) {
+      children.push(iconButton("sort", t("browser.sort"), (e) => sortMenu(e.currentTarget)));
+    }
+    children.push(h("div.fb-layouts", { role: "group", "aria-label": t("browser.layout") },
+      iconButton("list", t("browser.listView"), () => setLayout("list"), { "aria-pressed": String(state.layout === "list") }),
+      iconButton("grid", t("browser.gridView"), () => setLayout("grid"), { "aria-pressed": String(state.layout === "grid") })));
+    children.push(iconButton("refresh", t("browser.refresh"), () => load({ keepScroll: true })));
+    tools.replaceChildren(...children);
+  }
+
+  function renderSelectionTools() {
+    const files = selectedFiles();
+    const actions = actionsFor(files, view);
+    append(clear(tools), [
+      iconButton("close", t("browser.clearSelection"), () => view.clearSelection()),
+      h("span.fb-count", { "aria-live": "polite" }, t("browser.selected", { n: files.length })),
+      actions.filter((a) => a.toolbar).map((a) => iconButton(a.icon, actionLabel(a), () => runAction(a, files),
+        a.danger ? { class: "danger" } : {})),
+      actions.length ? iconButton("more", t("browser.moreActions"), (e) => actionMenu(e.currentTarget)) : null]);
+  }
+
+  function renderSearchBar() {
+    const params = searchParams(state.uri);
+    searchBar.hidden = !view.isSearch && !(state.parsed.fs === "my" && !state.parsed.elements.length);
+    if (searchBar.hidden) return;
+    const category = params.get("category");
+    const name = params.getAll("name").join(" ");
+    const base = buildUri({ ...state.parsed, query: "" });
+    const chip = (cat) => h("button.fb-chip", {
+      type: "button", "aria-pressed": String(category === cat),
+      onclick: () => view.navigate(category === cat ? base : `${base}?${new URLSearchParams({ category: cat })}`),
+    }, t(`browser.category.${cat}`));
+    const title = view.isSearch && name ? [h("h2.fb-search-title", null, t("browser.resultsFor", { q: name }))] : [];
+    searchBar.replaceChildren(...title,
+      h("div.fb-chips", { role: "group", "aria-label": t("browser.typeFilter") }, CATEGORIES.map(chip)));
+  }
+
+  function renderStatus() {
+    status.replaceChildren();
+    status.className = "fb-status";
+    if (state.loading && !state.files.length) {
+      status.append(h("div.fb-spinner", { "aria-hidden": "true" }), h("span", null, t("common.loading")));
+      status.classList.add("fb-overlay");
+    } else if (state.error) {
+      status.classList.add("fb-overlay", "fb-error");
+      status.append(icon("info"), h("p", null, errorMessage(state.error)),
+        h("div.fb-error-actions", null,
+          h("button", { type: "button", onclick: () => load() }, t("common.retry")),
+          state.parsed?.fs === "my" && state.parsed.elements.length ? h("a", { href: homeUrl(MY_ROOT), "data-link": true }, t("browser.backHome")) : null));
+    } else if (!state.loading && !state.files.length) {
+      status.classList.add("fb-overlay", "fb-empty");
+      const key = view.isSearch ? "browser.noResults" : view.isTrash ? "browser.trashEmpty" : "browser.empty";
+      status.append(icon(view.isSearch ? "search" : view.isTrash ? "trash" : "folder"), h("p", null, t(key)),
+        !view.readOnly && !view.isSearch ? h("p.muted", null, t("browser.emptyHint")) : null);
+    } else if (state.loadingMore) {
+      status.classList.add("fb-more");
+      status.append(h("div.fb-spinner", { "aria-hidden": "true" }), h("span", null, t("browser.loadingMore")));
+    }
+  }
+
+  function listHeader() {
+    const column = (key, cls, labelKey) => {
+      const active = state.order === key;
+      const sortable = !!state.props?.order_by_options?.includes(key) && !view.isSearch;
+      const sortState = active ? (state.direction === "desc" ? "descending" : "ascending") : "none";
+      const label = t(labelKey);
+      return h(`div.fb-cell.${cls}`, { role: "columnheader", "aria-sort": sortable ? sortState : null },
+        sortable ? h("button.fb-sort", { type: "button", onclick: () => setOrder(key, active && state.direction === "asc" ? "desc" : "asc") },
+          label, active ? h("span.fb-sort-dir", { "aria-hidden": "true" }, state.direction === "desc" ? "↓" : "↑") : null) : label);
+    };
+    return h("div.fb-row.fb-header", { role: "row" },
+      column("name", "fb-name", "browser.sort.name"),
+      column("size", "fb-size", "browser.sort.size"),
+      column("updated_at", "fb-date", "browser.sort.updated"),
+      h("div.fb-cell.fb-actions", { role: "columnheader" }, h("span.visually-hidden", null, t("browser.actions"))));
+  }
+
+  function renderRow(file, index) {
+    const selected = state.selected.has(file.path);
+    const focused = index === state.focus;
+    const nameCell = h("div.fb-cell.fb-name", { role: "gridcell" },
+      h("span.fb-icon", { "data-type": fileIcon(file) }, icon(fileIcon(file))),
+      h("span.fb-label", null, h("span.fb-filename", { title: file.name }, file.name),
+        view.isSearch ? h("a.fb-where", { href: homeUrl(folderOf(file)), "data-link": true }, whereLabel(file)) : null));
+    const row = h("div.fb-row", {
+      role: "row", "aria-selected": String(selected), dataset: { name: file.name, index: String(index) },
+      class: [selected ? "selected" : "", focused ? "focused" : "", isFolder(file) ? "folder" : "file"].filter(Boolean).join(" "),
+    },
+    nameCell,
+    h("div.fb-cell.fb-size", { role: "gridcell" }, isFolder(file) ? "" : formatSize(file.size)),
+    h("div.fb-cell.fb-date", { role: "gridcell" }, formatDate(file.updated_at)),
+    h("div.fb-cell.fb-actions", { role: "gridcell" },
+      iconButton("more", t("browser.moreFor", { name: file.name }), (e) => {
+        if (!state.selected.has(file.path)) selectOnly(index);
+        actionMenu(e.currentTarget);
+      }, { tabindex: "-1" })));
+    if (state.layout === "grid" && state.saved?.thumbnail !== false && canHaveThumbnail(file, state.capability)) {
+      const slot = row.querySelector(".fb-icon");
+      thumbnailUrl(file).then((url) => {
+        if (!url || !row.isConnected) return;
+        slot.replaceChildren(h("img.fb-thumb", { src: url, alt: "", loading: "lazy", decoding: "async",
+          onerror: (e) => e.currentTarget.remove() }));
+        slot.classList.add("has-thumb");
+      });
+    }
+    return row;
+  }
+
+  function whereLabel(file) {
+    const p = parseUri(folderOf(file));
+    return p?.elements.length ? "/" + p.elements.join("/") : rootName();
+  }
+
+  // ---- selection ----
+  function selectedFiles() { return state.files.filter((f) => state.selected.has(f.path)); }
+
+  function selectionChanged() {
+    for (const row of list.renderedRows()) {
+      const index = Number(row.dataset.index);
+      const file = state.files[index];
+      const selected = !!file && state.selected.has(file.path);
+      row.setAttribute("aria-selected", String(selected));
+      row.classList.toggle("selected", selected);
+      row.classList.toggle("focused", index === state.focus);
+    }
+    if (state.focus >= 0) list.element.setAttribute("aria-activedescendant", list.rowId(state.focus));
+    else list.element.removeAttribute("aria-activedescendant");
+    renderTools();
+  }
+
+  function selectOnly(index) {
+    state.selected = new Set([state.files[index].path]);
+    state.anchor = state.focus = index;
+    selectionChanged();
+  }
+
+  function selectRange(from, to, additive) {
+    const [a, b] = from <= to ? [from, to] : [to, from];
+    if (!additive) state.selected.clear();
+    for (let i = a; i <= b; i += 1) state.selected.add(state.files[i].path);
+  }
+
+  function clickSelect(index, e) {
+    const path = state.files[index].path;
+    if (e.shiftKey && state.anchor >= 0) {
+      selectRange(state.anchor, index, e.ctrlKey || e.metaKey);
+      state.focus = index;
+    } else if (e.ctrlKey || e.metaKey) {
+      if (state.selected.has(path)) state.selected.delete(path); else state.selected.add(path);
+      state.anchor = state.focus = index;
+    } else {
+      selectOnly(index);
+      return;
+    }
+    selectionChanged();
+  }
+
+  function selectAll() {
+    state.selected = new Set(state.files.map((f) => f.path));
+    selectionChanged();
+  }
+
+  function keyDown(e) {
+    if (e.target !== list.element || !state.files.length) return;
+    const cols = list.columns();
+    const last = state.files.length - 1;
+    const current = state.focus;
+    const moves = {
+      ArrowDown: current + cols, ArrowUp: current - cols, Home: 0, End: last,
+      PageDown: current + cols * list.pageLines(), PageUp: current - cols * list.pageLines(),
+    };
+    if (state.layout === "grid") { moves.ArrowRight = current + 1; moves.ArrowLeft = current - 1; }
+    if (e.key in moves) {
+      e.preventDefault();
+      const target = current < 0 ? 0 : Math.max(0, Math.min(last, moves[e.key]));
+      if (e.shiftKey) {
+        if (state.anchor < 0) state.anchor = Math.max(current, 0);
+        selectRange(state.anchor, target, false);
+        state.focus = target;
+      } else if (e.ctrlKey || e.metaKey) {
+        state.focus = target;
+      } else {
+        state.selected = new Set([state.files[target].path]);
+        state.anchor = state.focus = target;
+      }
+      list.reveal(target);
+      selectionChanged();
+    } else if (e.key === "Enter" && current >= 0) {
+      e.preventDefault();
+      open(state.files[current]);
+    } else if (e.key === " " && current >= 0) {
+      e.preventDefault();
+      const path = state.files[current].path;
+      if (state.selected.has(path)) state.selected.delete(path); else state.selected.add(path);
+      state.anchor = current;
+      selectionChanged();
+    } else if (e.key === "ContextMenu" || (e.shiftKey && e.key === "F10")) {
+      e.preventDefault();
+      const row = list.renderedRows().find((r) => Number(r.dataset.index) === current);
+      if (state.selected.size) actionMenu(row?.querySelector(".fb-actions button") || list.element);
+    }
+  }
+  list.element.addEventListener("focus", () => {
+    if (state.focus < 0 && state.files.length) { state.focus = 0; selectionChanged(); }
+  });
+
+  // ---- actions and menus ----
+  const actionLabel = (a) => (typeof a.label === "function" ? a.label() : a.label);
+
+  async function runAction(action, files) {
+    try { await action.run(files, view); } catch (err) { toastError(err); }
+  }
+
+  function actionMenu(anchor, position) {
+    const files = selectedFiles();
+    const actions = actionsFor(files, view);
+    if (!actions.length) return;
+    openMenu(anchor, actions.map((a) => ({
+      label: actionLabel(a), icon: a.icon, danger: a.danger, shortcut: a.shortcut, run: () => runAction(a, files),
+    })), position);
+  }
+
+  function backgroundMenu(e) {
+    if (view.isSearch) return;
+    const creators = creatorsFor(view);
+    const items = creators.map((c) => ({ label: typeof c.label === "function" ? c.label() : c.label, icon: c.icon, run: () => c.run(view) }));
+    items.push(...(items.length ? ["-"] : []), { label: t("browser.refresh"), icon: "refresh", run: () => load({ keepScroll: true }) });
+    openMenu(null, items, { x: e.clientX, y: e.clientY });
+  }
+
+  function sortMenu(anchor) {
+    const options = state.props?.order_by_options || [];
+    const directions = state.props?.order_direction_options || ["asc", "desc"];
+    openMenu(anchor, [
+      ...options.map((key) => ({ label: t(ORDER_LABELS[key] || key), icon: state.order === key ? "check" : null, run: () => setOrder(key, state.direction) })),
+      "-",
+      ...directions.map((dir) => ({ label: t(`browser.sort.${dir}`), icon: state.direction === dir ? "check" : null, run: () => setOrder(state.order || "name", dir) })),
+    ]);
+  }
+
+  function open(file) {
+    if (!file) return;
+    const redirect = file.metadata?.["sys:shared_redirect"];
+    if (redirect) { view.navigate(redirect); return; }
+    if (isFolder(file)) {
+      if (hasCapability(state.capability, CAP.enter) || view.isSearch) view.navigate(file.path);
+      return;
+    }
+    const action = defaultActionFor(file, view);
+    if (action) runAction(action, [file]);
+  }
+
+  // ---- view settings ----
+  function canSaveView() {
+    if (view.isSearch) return false;
+    const fs = state.parsed.fs;
+    if ((fs === "trash" || fs === "shared_with_me") && !state.parsed.elements.length) return true;
+    return hasCapability(state.capability, CAP.modifyProps) && !!state.parent?.owned;
+  }
+
+  function saveView() {
+    if (!canSaveView()) return;
+    const next = { ...(state.saved || {}), page_size: Math.max(50, state.saved?.page_size || DEFAULT_PAGE_SIZE), view: state.layout };
+    if (state.order) { next.order = state.order; next.order_direction = state.direction; }
+    state.saved = next;
+    api("PATCH", "/file/view", { body: { uri: state.folderUri, view: next } }).catch(toastError);
+  }
+
+  function setLayout(layout) {
+    if (state.layout === layout) return;
+    state.layout = layout;
+    list.setLayout(layout);
+    renderTools();
+    saveView();
+  }
+
+  function setOrder(order, direction) {
+    state.order = order;
+    state.direction = direction;
+    saveView();
+    load();
+  }
+
+  // ---- keyboard shortcuts and app events ----
+  function bindShortcuts() {
+    const keys = new Set(registeredActions().map((a) => a.shortcut).filter(Boolean));
+    const unbind = [...keys].map((key) => registerShortcut(key, () => {
+      const files = selectedFiles();
+      const action = actionsFor(files, view).find((a) => a.shortcut === key);
+      if (!action) return false;
+      runAction(action, files);
+      return true;
+    }));
+    unbind.push(
+      registerShortcut("ctrl+a", () => { if (!state.files.length) return false; selectAll(); return true; }),
+      registerShortcut("Escape", () => { if (!state.selected.size) return false; view.clearSelection(); return true; }));
+    return () => unbind.forEach((off) => off());
+  }
+  let unbindShortcuts = bindShortcuts();
+
+  cleanups.push(on("files-changed", (detail) => {
+    emit("capacity-changed");
+    if (!detail?.uri || view.isSearch || sameFolder(detail.uri, state.folderUri)) load({ keepScroll: true });
+  }));
+
+  function show(next) {
+    const changedFolder = !sameFolder(next, state.uri) || next !== state.uri;
+    state.uri = next;
+    state.folderUri = withoutQuery(next);
+    state.parsed = parseUri(next);
+    if (changedFolder) {
+      state.order = "";
+      state.saved = null;
+    }
+    unbindShortcuts();
+    unbindShortcuts = bindShortcuts();
+    renderCrumbs();
+    load();
+  }
+
+  show(uri);
+  return {
+    view,
+    show,
+    unmount() {
+      state.abort?.abort();
+      unbindShortcuts();
+      cleanups.forEach((off) => off());
+      list.destroy();
+      root.remove();
+    },
+  };
+}

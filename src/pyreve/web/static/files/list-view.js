@@ -1,0 +1,121 @@
+// A virtualised file list: only the rows in (and just around) the viewport exist in the DOM, so a
+// folder of 10,000 entries scrolls as smoothly as one of ten. Two layouts share the code: "list"
+// (one entry per line, with a column header) and "grid" (tiles, several per line).
+import { h } from "../core/dom.js";
+
+const OVERSCAN_LINES = 6;
+const LIST_LINE_HEIGHT = 44;
+const GRID_TILE_MIN_WIDTH = 168;
+const GRID_LINE_HEIGHT = 208;
+let instances = 0;
+
+/**
+ * options: { label, header: () => Node|null (list layout only), renderRow(file, index) -> Element,
+ *            onNearEnd(), onKeyDown(event) }
+ */
+export function createListView({ label, header, renderRow, onNearEnd, onKeyDown }) {
+  const idPrefix = `fb${(instances += 1)}`;
+  const body = h("div.fb-body", { role: "rowgroup" });
+  const headerHost = h("div.fb-head", { role: "rowgroup" });
+  const grid = h("div.fb-grid", { role: "grid", "aria-label": label, "aria-multiselectable": "true", tabindex: "0" },
+    headerHost, body);
+  let items = [];
+  let layout = "list";
+  let rendered = new Map(); // index -> row element
+  let columns = 1;
+  let lineHeight = LIST_LINE_HEIGHT;
+  let frame = 0;
+
+  function measure() {
+    const width = body.clientWidth || grid.clientWidth;
+    columns = layout === "grid" ? Math.max(1, Math.floor(width / GRID_TILE_MIN_WIDTH)) : 1;
+    lineHeight = layout === "grid" ? GRID_LINE_HEIGHT : LIST_LINE_HEIGHT;
+    body.style.height = `${Math.ceil(items.length / columns) * lineHeight}px`;
+  }
+
+  function visibleRange() {
+    const top = grid.scrollTop - body.offsetTop;
+    const first = Math.max(0, Math.floor(top / lineHeight) - OVERSCAN_LINES);
+    const last = Math.ceil((top + grid.clientHeight) / lineHeight) + OVERSCAN_LINES;
+    return [first * columns, Math.min(items.length, last * columns)];
+  }
+
+  function place(row, index) {
+    const line = Math.floor(index / columns);
+    const col = index % columns;
+    row.style.transform = `translate(${(col * 100)}%, ${line * lineHeight}px)`;
+    row.style.width = `${100 / columns}%`;
+  }
+
+  function paint() {
+    frame = 0;
+    const [start, end] = visibleRange();
+    for (const [index, row] of rendered) {
+      if (index < start || index >= end) { row.remove(); rendered.delete(index); }
+    }
+    const fresh = [];
+    for (let i = start; i < end; i += 1) {
+      if (rendered.has(i)) continue;
+      const row = renderRow(items[i], i);
+      row.id = `${idPrefix}-${i}`;
+      row.setAttribute("aria-rowindex", String(i + 2));
+      place(row, i);
+      rendered.set(i, row);
+      fresh.push(row);
+    }
+    if (fresh.length) body.append(...fresh);
+    if (end >= items.length - columns * 20) onNearEnd?.();
+  }
+
+  function schedule() { if (!frame) frame = requestAnimationFrame(paint); }
+
+  grid.addEventListener("scroll", schedule, { passive: true });
+  grid.addEventListener("keydown", (e) => onKeyDown?.(e));
+  const resize = new ResizeObserver(() => {
+    const before = columns;
+    measure();
+    if (before !== columns) rerender(); else schedule();
+  });
+  resize.observe(grid);
+
+  function rerender() {
+    for (const row of rendered.values()) row.remove();
+    rendered = new Map();
+    measure();
+    paint();
+  }
+
+  return {
+    element: grid,
+    /** Replace the entries (keepScroll: more entries were appended, or the same folder reloaded). */
+    setItems(next, { keepScroll = false } = {}) {
+      items = next;
+      if (!keepScroll) grid.scrollTop = 0;
+      headerHost.replaceChildren(...(layout === "list" && header ? [header()] : []));
+      grid.setAttribute("aria-rowcount", String(items.length + 1));
+      rerender();
+    },
+    setLayout(next) {
+      if (layout === next) return;
+      layout = next;
+      grid.classList.toggle("fb-tiles", layout === "grid");
+      this.setItems(items, { keepScroll: true });
+    },
+    /** Re-render the visible rows (selection or thumbnails changed). */
+    refresh: rerender,
+    rowId: (index) => `${idPrefix}-${index}`,
+    renderedRows: () => [...rendered.values()],
+    columns: () => columns,
+    pageLines: () => Math.max(1, Math.floor(grid.clientHeight / lineHeight) - 1),
+    /** Scroll just enough to show entry `index`. */
+    reveal(index) {
+      const line = Math.floor(index / columns);
+      const top = body.offsetTop + line * lineHeight;
+      const headerHeight = headerHost.offsetHeight;
+      if (top - headerHeight < grid.scrollTop) grid.scrollTop = top - headerHeight;
+      else if (top + lineHeight > grid.scrollTop + grid.clientHeight) grid.scrollTop = top + lineHeight - grid.clientHeight;
+      paint();
+    },
+    destroy() { resize.disconnect(); if (frame) cancelAnimationFrame(frame); },
+  };
+}

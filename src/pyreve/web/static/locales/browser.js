@@ -1,0 +1,43 @@
+// Strings of the file browser and the share page.
+import { register } from "../core/i18n.js";
+
+register({
+  en: {
+    "browser.files": "Files", "browser.breadcrumb": "Folder path", "browser.sharedFolder": "Shared folder",
+    "browser.new": "New", "browser.sort": "Sort", "browser.layout": "Layout", "browser.listView": "List view",
+    "browser.gridView": "Grid view", "browser.refresh": "Refresh", "browser.actions": "Actions",
+    "browser.moreFor": "More actions for {name}", "browser.moreActions": "More actions",
+    "browser.clearSelection": "Clear selection", "browser.selected": "{n} selected",
+    "browser.sort.name": "Name", "browser.sort.size": "Size", "browser.sort.updated": "Modified",
+    "browser.sort.created": "Created", "browser.sort.asc": "Ascending", "browser.sort.desc": "Descending",
+    "browser.searchResults": "Search results", "browser.searchTitle": "Search", "browser.resultsFor": "Results for “{q}”",
+    "browser.typeFilter": "File type", "browser.category.image": "Images", "browser.category.video": "Videos",
+    "browser.category.audio": "Audio", "browser.category.document": "Documents",
+    "browser.empty": "This folder is empty.", "browser.emptyHint": "Drop files here or use New to add some.",
+    "browser.noResults": "No files match.", "browser.trashEmpty": "The trash is empty.",
+    "browser.loadingMore": "Loading more…", "browser.backHome": "Go to My files",
+    "sharepage.signIn": "Sign in", "sharepage.by": "Shared by {name}", "sharepage.passwordTitle": "This share is protected",
+    "sharepage.passwordHint": "Enter the password you were given to open it.", "sharepage.password": "Password",
+    "sharepage.open": "Open", "sharepage.wrongPassword": "That password is not correct.",
+    "sharepage.gone": "This share link does not exist or has expired.", "sharepage.anonymous": "someone",
+  },
+  "zh-CN": {
+    "browser.files": "文件", "browser.breadcrumb": "文件夹路径", "browser.sharedFolder": "共享文件夹",
+    "browser.new": "新建", "browser.sort": "排序", "browser.layout": "布局", "browser.listView": "列表视图",
+    "browser.gridView": "网格视图", "browser.refresh": "刷新", "browser.actions": "操作",
+    "browser.moreFor": "{name} 的更多操作", "browser.moreActions": "更多操作",
+    "browser.clearSelection": "取消选择", "browser.selected": "已选择 {n} 项",
+    "browser.sort.name": "名称", "browser.sort.size": "大小", "browser.sort.updated": "修改日期",
+    "browser.sort.created": "创建日期", "browser.sort.asc": "升序", "browser.sort.desc": "降序",
+    "browser.searchResults": "搜索结果", "browser.searchTitle": "搜索", "browser.resultsFor": "“{q}” 的搜索结果",
+    "browser.typeFilter": "文件类型", "browser.category.image": "图片", "browser.category.video": "视频",
+    "browser.category.audio": "音乐", "browser.category.document": "文档",
+    "browser.empty": "此文件夹为空。", "browser.emptyHint": "将文件拖放到这里，或使用“新建”添加。",
+    "browser.noResults": "没有匹配的文件。", "browser.trashEmpty": "回收站是空的。",
+    "browser.loadingMore": "正在加载更多…", "browser.backHome": "前往我的文件",
+    "sharepage.signIn": "登录", "sharepage.by": "由 {name} 分享", "sharepage.passwordTitle": "此分享受密码保护",
+    "sharepage.passwordHint": "请输入分享者提供的密码。", "sharepage.password": "密码",
+    "sharepage.open": "打开", "sharepage.wrongPassword": "密码不正确。",
+    "sharepage.gone": "此分享链接不存在或已过期。", "sharepage.anonymous": "某位用户",
+  },
+});
