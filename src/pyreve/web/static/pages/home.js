@@ -9,6 +9,7 @@ import { siteConfig } from "../core/site.js";
 import { parseUri, buildUri, homeUrl, MY_ROOT } from "../core/uri.js";
 import { mountBrowser } from "../files/browser.js";
 import "../locales/browser.js";
+import "../files/share.js";
 
 function uriOf(ctx) { return ctx.query.get("path") || MY_ROOT; }
 function isShareUri(uri) { return parseUri(uri)?.fs === "share"; }

@@ -33,11 +33,11 @@ export default {
   mount(outlet) {
     let nextToken = "";
     let loading = false;
-    const list = h("ul.share-list", { "aria-label": t("share.pageTitle") });
-    const more = h("button.share-more", { type: "button", hidden: true, onclick: () => load() }, t("share.loadMore"));
+    const list = h("ul.myshares-list", { "aria-label": t("share.pageTitle") });
+    const more = h("button.myshares-more", { type: "button", hidden: true, onclick: () => load() }, t("share.loadMore"));
     const status = h("p.empty", { hidden: true }, t("share.empty"));
-    const busy = h("p.muted.share-loading", { role: "status" }, t("common.loading"));
-    outlet.append(h("section.share-page", null, h("h1", null, t("share.pageTitle")), busy, status, list, more));
+    const busy = h("p.muted.myshares-loading", { role: "status" }, t("common.loading"));
+    outlet.append(h("section.myshares", null, h("h1", null, t("share.pageTitle")), busy, status, list, more));
 
     async function edit(share) {
       try {
@@ -66,17 +66,17 @@ export default {
     function row(share) {
       const { link } = splitShareUrl(share.url, share.password);
       const name = share.name || share.id;
-      const item = h("li.share-item" + (share.expired ? ".expired" : ""), { dataset: { id: share.id } },
-        h("span.share-kind", null, icon(share.source_type === FOLDER ? "folder" : "file")),
-        h("div.share-main", null,
-          h("div.share-title", null, h("span.share-name", { title: name }, name),
+      const item = h("li.myshares-item" + (share.expired ? ".expired" : ""), { dataset: { id: share.id } },
+        h("span.myshares-kind", null, icon(share.source_type === FOLDER ? "folder" : "file")),
+        h("div.myshares-main", null,
+          h("div.myshares-title", null, h("span.myshares-name", { title: name }, name),
             share.expired ? h("span.share-badge.expired", null, t("share.expired")) : null,
             share.password ? h("span.share-badge", null, icon("lock"), t("share.passwordProtected")) : null),
-          h("div.share-link", null, h("span.share-url", { title: link }, link),
+          h("div.myshares-link", null, h("span.share-url", { title: link }, link),
             iconButton("copy", t("share.copyLink"), () => copyText(link))),
-          h("div.share-meta.muted", null, meta(share))),
-        h("div.share-actions", { role: "group", "aria-label": t("share.actionsFor", { name }) },
-          h("a.share-open", { href: share.url, target: "_blank", rel: "noopener" }, icon("link"), h("span", null, t("share.open"))),
+          h("div.myshares-meta.muted", null, meta(share))),
+        h("div.myshares-actions", { role: "group", "aria-label": t("share.actionsFor", { name }) },
+          h("a.myshares-open", { href: share.url, target: "_blank", rel: "noopener" }, icon("link"), h("span", null, t("share.open"))),
           h("button", { type: "button", onclick: () => edit(share) }, icon("rename"), h("span", null, t("share.edit"))),
           h("button.danger", { type: "button", onclick: () => remove(share, item) }, icon("delete"), h("span", null, t("share.delete")))));
       return item;
