@@ -1,5 +1,6 @@
 // Entry point: load the site configuration, declare the routes, and render the first page.
 import "./locales/common.js";
+import "./core/help.js";
 import { addRoute, onRender, resolve, navigate } from "./core/router.js";
 import { currentUser } from "./core/api.js";
 import { on } from "./core/events.js";

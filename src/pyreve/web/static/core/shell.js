@@ -14,7 +14,9 @@ let shell = null; // { root, outlet, sidebar }
 let subscriptions = []; // unsubscribe functions of the mounted shell
 
 export function avatarUrl(user) {
-  return `/api/v4/user/avatar/${encodeURIComponent(user.id)}?nocache=${user.avatar_version || 0}`;
+  // A new picture gets a new address: browsers keep the old one cached for a day. (`nocache` is a boolean.)
+  const version = user.avatar_version ? `?v=${user.avatar_version}` : "";
+  return `/api/v4/user/avatar/${encodeURIComponent(user.id)}${version}`;
 }
 
 function navItem(href, iconName, label, isActive) {
@@ -92,13 +94,20 @@ function buildTopbar(toggleSidebar) {
     navigate(homeUrl(`${MY_ROOT}?${new URLSearchParams({ name: q, case_folding: "true" })}`));
   } }, icon("search"), search);
   registerShortcut("/", () => { search.focus(); }, t("shortcut.search"));
+  const avatarImg = h("img.avatar", { src: avatarUrl(user), alt: "", width: 32, height: 32 });
   const avatar = h("button.avatar-button", { type: "button", "aria-label": t("nav.account"), title: user.nickname || user.email,
     onclick: (e) => openMenu(e.currentTarget, [
-      { label: user.nickname || user.email, icon: "user", run: () => navigate("/settings") },
+      { label: currentUser().nickname || currentUser().email, icon: "user", run: () => navigate("/settings") },
       "-",
       { label: t("nav.settings"), icon: "settings", run: () => navigate("/settings") },
       { label: t("nav.signOut"), icon: "logout", run: async () => { await signOut(); navigate("/session", { replace: true }); } },
-    ]) }, h("img.avatar", { src: avatarUrl(user), alt: "", width: 32, height: 32 }));
+    ]) }, avatarImg);
+  // The settings page changes the nickname and picture: follow it.
+  subscriptions.push(on("session", (next) => {
+    if (!next?.user) return;
+    avatar.title = next.user.nickname || next.user.email;
+    if (avatarImg.getAttribute("src") !== avatarUrl(next.user)) avatarImg.src = avatarUrl(next.user);
+  }));
   const logo = siteConfig().title || "pyreve";
   return h("header.topbar", null,
     iconButton("menu", t("nav.toggleMenu"), toggleSidebar, { class: "only-narrow" }),
