@@ -6,6 +6,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -121,3 +122,96 @@ def test_delete_from_my_shares_and_the_link_no_longer_exists(owner: Person, ui_a
 
     visitor.goto(link_path(url))
     expect(visitor.get_by_text(re.compile("does not exist", re.I)).first).to_be_visible()
+
+
+def file_row(page: Any, name: str) -> Any:
+    return page.get_by_role("grid", name="Files").locator(f'[role=row][data-name="{name}"]')
+
+
+def menu_action(page: Any, name: str, action: str) -> None:
+    file_row(page, name).click(button="right")
+    page.get_by_role("menuitem", name=action).click()
+
+
+def download_bytes(page: Any, name: str) -> bytes:
+    with page.expect_download() as info:
+        menu_action(page, name, "Download")
+    path = info.value.path()
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def test_share_with_password_and_expiry_then_a_visitor_unlocks_and_downloads(
+        owner: Person, ui_api: Api, ui_server: Server, visitor: Any) -> None:
+    name = unique("minutes")
+    data = b"minutes of the meeting\n" * 50
+    upload(ui_api, owner.token, name, data)
+    page = owner.page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=ui_server.base)
+    page.goto("/home")
+    menu_action(page, name, "Share")
+    dialog = page.get_by_role("dialog", name=f"Share “{name}”")
+    dialog.get_by_role("checkbox", name="Protect with a password").check()
+    password = dialog.get_by_label("Password", exact=True).input_value()
+    assert re.fullmatch(r"[0-9a-z]{8}", password)
+    dialog.get_by_role("checkbox", name="Expire automatically").check()
+    dialog.get_by_label("Expire after").fill("2")
+    dialog.get_by_label("Unit").select_option(label="days")
+    dialog.get_by_role("button", name="Create link").click()
+
+    result = page.get_by_role("dialog")
+    expect(result.get_by_text("The link is ready")).to_be_visible()
+    link = result.get_by_role("textbox", name="Link").input_value()
+    expect(result.get_by_label("Password", exact=True)).to_have_value(password)
+    result.get_by_role("button", name="Copy link and password").click()
+    expect(page.get_by_text("Copied to the clipboard")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == f"{link}\nPassword: {password}"
+    assert password not in link
+
+    shares = ui_api.get("/share", owner.token, params={"page_size": 10})["data"]["shares"]
+    expires_in_days = (datetime.fromisoformat(shares[0]["expires"]) - datetime.now(UTC)).total_seconds() / 86400
+    assert 1.9 < expires_in_days <= 2
+
+    visitor.goto(link_path(link))
+    visitor.get_by_label("Password").fill("wrong0")
+    visitor.get_by_role("button", name="Open").click()
+    expect(visitor.get_by_text("That password is not correct.")).to_be_visible()
+    visitor.get_by_label("Password").fill(password)
+    visitor.get_by_role("button", name="Open").click()
+    expect(file_row(visitor, name)).to_be_visible()
+    assert download_bytes(visitor, name) == data
+
+
+def test_a_link_with_one_download_refuses_the_second(owner: Person, ui_api: Api, visitor: Any) -> None:
+    name = unique("once")
+    upload(ui_api, owner.token, name, b"only once")
+    page = owner.page
+    page.goto("/home")
+    menu_action(page, name, "Share")
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("checkbox", name="Limit the number of downloads").check()
+    dialog.get_by_label("Downloads allowed").fill("1")
+    dialog.get_by_role("button", name="Create link").click()
+    link = page.get_by_role("dialog").get_by_role("textbox", name="Link").input_value()
+
+    visitor.goto(link_path(link))
+    assert download_bytes(visitor, name) == b"only once"
+    menu_action(visitor, name, "Download")
+    expect(visitor.get_by_role("status").get_by_text(re.compile("does not exist|expired", re.I))).to_be_visible()
+
+
+def test_a_signed_in_visitor_saves_a_shared_file_to_their_files(owner: Person, ui_api: Api) -> None:
+    someone_else = ui_api.new_user()[1]
+    name = unique("handbook")
+    uri = upload(ui_api, someone_else, name, b"read me")
+    _, url = share(ui_api, someone_else, uri)
+    page = owner.page
+    page.goto(link_path(url))
+    menu_action(page, name, "Save to my files")
+    picker = page.get_by_role("dialog", name="Save to my files")
+    picker.get_by_role("button", name="Save to my files").click()
+    expect(page.get_by_text(f"Saved to my files: {name}")).to_be_visible()
+    page.get_by_role("button", name="Show").click()
+    expect(file_row(page, name)).to_be_visible()
+    page.get_by_role("link", name="Shared with me").click()
+    expect(file_row(page, name)).to_be_visible()

@@ -4,7 +4,8 @@
 import "../locales/share.js";
 import { registerAction } from "./registry.js";
 import { get, post, currentUser } from "../core/api.js";
-import { promptDialog, toast, toastError } from "../core/dom.js";
+import { toast } from "../core/dom.js";
+import { pickFolder } from "./picker.js";
 import { t } from "../core/i18n.js";
 import { emit } from "../core/events.js";
 import { navigate } from "../core/router.js";
@@ -19,22 +20,8 @@ function sharedItemUri(file, view) {
   return buildUri({ id: share.id, password: share.password, fs: "share", elements: item?.elements || [] });
 }
 
-/** "/photos/2024" (as typed) → cloudreve://my/photos/2024 */
-function myFolderUri(typed) {
-  const elements = typed.split("/").map((s) => s.trim()).filter(Boolean);
-  return buildUri({ fs: "my", elements });
-}
-
-async function chooseFolder() {
-  let picker = null;
-  try { picker = await import("./picker.js"); } catch { /* no folder picker: ask for a path */ }
-  if (picker?.pickFolder) return picker.pickFolder({ title: t("share.saveTitle"), confirmLabel: t("share.save"), start: MY_ROOT });
-  const typed = await promptDialog(t("share.saveTitle"), { label: t("share.saveFolder"), value: "/", confirmLabel: t("share.save") });
-  return typeof typed === "string" ? myFolderUri(typed) : null;
-}
-
 export async function saveToMyFiles(files, view) {
-  const folder = await chooseFolder();
+  const folder = await pickFolder({ title: t("share.saveTitle"), confirmLabel: t("share.save"), start: MY_ROOT });
   if (!folder) return;
   const share = parseUri(view.uri);
   const info = await get(`/share/info/${encodeURIComponent(share.id)}`, { password: share.password });
@@ -58,5 +45,5 @@ registerAction({
   order: 15,
   toolbar: true,
   when: (files, view) => view.isShare && Boolean(currentUser()) && files.every((f) => !f.owned),
-  run: (files, view) => saveToMyFiles(files, view).catch(toastError),
+  run: (files, view) => saveToMyFiles(files, view),
 });
