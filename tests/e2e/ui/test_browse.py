@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sqlite3
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
-from tests.conftest import Api
+from tests.conftest import Api, Server
+from tests.e2e.ui.conftest import ARTIFACTS
 
 
 class Owner:
@@ -70,3 +75,164 @@ def test_browse_into_a_folder_by_double_click_and_back_by_breadcrumb(owner: Owne
     expect(owner.row(folder)).to_be_visible()
     expect(owner.row("plan.txt")).to_have_count(0)
     assert "path=cloudreve" in owner.page.url
+
+
+ROW_NAMES = """() => [...document.querySelectorAll('[role=grid] [role=row][data-name]')]
+    .sort((a, b) => a.dataset.index - b.dataset.index).map((r) => r.dataset.name)"""
+
+
+def row_names(owner: Owner) -> list[str]:
+    """The names of the rendered rows, in the order the person sees them."""
+    return owner.page.evaluate(ROW_NAMES)  # type: ignore[no-any-return]
+
+
+def expect_order(owner: Owner, names: list[str]) -> None:
+    owner.page.wait_for_function(f"(want) => JSON.stringify(({ROW_NAMES})()) === JSON.stringify(want)", arg=names)
+
+
+def test_list_view_shows_sizes_and_dates(owner: Owner) -> None:
+    folder = unique("Sizes")
+    owner.file(f"{folder}/big.bin", b"x" * 2048)
+    owner.file(f"{folder}/small.txt", b"12345")
+    owner.folder(f"{folder}/Sub")
+    owner.open(f"cloudreve://my/{folder}")
+    owner.page.get_by_role("button", name="List view").click()
+    expect(owner.row("big.bin")).to_contain_text("2.00 KB")
+    expect(owner.row("small.txt")).to_contain_text("5 B")
+    expect(owner.grid().get_by_role("columnheader", name="Size")).to_be_visible()
+    assert owner.row("Sub").locator(".fb-size").inner_text() == ""
+    # Folders first, then files.
+    assert row_names(owner)[0] == "Sub"
+
+
+def test_grid_view_shows_a_thumbnail_for_an_image(owner: Owner) -> None:
+    folder = unique("Photos")
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 40, 40)).save(picture, "PNG")
+    owner.file(f"{folder}/red.png", picture.getvalue())
+    owner.file(f"{folder}/notes.txt")
+    owner.open(f"cloudreve://my/{folder}")
+    owner.page.get_by_role("button", name="Grid view").click()
+    thumb = owner.row("red.png").locator("img")
+    expect(thumb).to_be_visible()
+    owner.page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
+    expect(owner.row("notes.txt").locator("img")).to_have_count(0)
+
+
+def test_sort_by_name_descending_reorders_the_list(owner: Owner) -> None:
+    folder = unique("Sorted")
+    for name in ("alpha.txt", "bravo.txt", "charlie.txt"):
+        owner.file(f"{folder}/{name}")
+    owner.open(f"cloudreve://my/{folder}")
+    owner.page.get_by_role("button", name="Sort").click()
+    owner.page.get_by_role("menuitem", name="Name").click()
+    expect_order(owner, ["alpha.txt", "bravo.txt", "charlie.txt"])
+    owner.page.get_by_role("button", name="Sort").click()
+    owner.page.get_by_role("menuitem", name="Descending").click()
+    expect_order(owner, ["charlie.txt", "bravo.txt", "alpha.txt"])
+
+
+def test_view_settings_survive_a_reload(owner: Owner) -> None:
+    folder = unique("Kept")
+    for name in ("one.txt", "two.txt", "three.txt"):
+        owner.file(f"{folder}/{name}")
+    owner.open(f"cloudreve://my/{folder}")
+    owner.page.get_by_role("button", name="List view").click()
+
+    def saved(response: Any) -> bool:
+        return response.url.endswith("/api/v4/file/view") and response.request.method == "PATCH"
+
+    with owner.page.expect_response(saved):
+        owner.grid().get_by_role("button", name="Name").click()  # ascending
+    with owner.page.expect_response(saved):
+        owner.grid().get_by_role("button", name="Name").click()  # descending
+    expect(owner.grid().get_by_role("columnheader", name="Name")).to_have_attribute("aria-sort", "descending")
+    owner.page.reload()
+    expect(owner.page.get_by_role("button", name="List view")).to_have_attribute("aria-pressed", "true")
+    expect(owner.grid().get_by_role("columnheader", name="Name")).to_have_attribute("aria-sort", "descending")
+    expect_order(owner, ["two.txt", "three.txt", "one.txt"])
+    # Another folder keeps its own (default) view.
+    owner.open()
+    expect(owner.page.get_by_role("button", name="Grid view")).to_have_attribute("aria-pressed", "true")
+
+
+def fill_folder(server: Server, folder_name: str, count: int) -> None:
+    """Rows written straight into the database: the listing reads rows, however they got there."""
+    now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    with sqlite3.connect(server.data_dir / "cloudreve.db", timeout=60) as conn:
+        parent_id, owner_id = conn.execute("SELECT id, owner_id FROM files WHERE name = ?", (folder_name,)).fetchone()
+        conn.executemany(
+            "INSERT INTO files (type, name, owner_id, size, file_children, is_symbolic, created_at, updated_at)"
+            " VALUES (0, ?, ?, ?, ?, 0, ?, ?)",
+            ((f"file-{i:05d}.txt", owner_id, i, parent_id, now, now) for i in range(count)))
+
+
+def test_a_ten_thousand_file_folder_scrolls_to_its_end_with_few_rows_in_the_dom(owner: Owner,
+                                                                                 ui_server: Server) -> None:
+    folder = unique("Huge")
+    owner.folder(folder)
+    fill_folder(ui_server, folder, 10_000)
+    owner.open(f"cloudreve://my/{folder}")
+    owner.page.get_by_role("button", name="List view").click()
+    owner.grid().get_by_role("button", name="Name").click()
+    expect(owner.row("file-00000.txt")).to_be_visible()
+    grid = owner.grid()
+    for _ in range(60):
+        if owner.row("file-09999.txt").count():
+            break
+        grid.evaluate("(g) => { g.scrollTop = g.scrollHeight; }")
+        owner.page.wait_for_timeout(100)
+        assert grid.locator("[role=row][data-name]").count() < 200
+    expect(owner.row("file-09999.txt")).to_be_visible()
+    assert grid.locator("[role=row][data-name]").count() < 200
+    owner.row("file-09999.txt").click()
+    expect(owner.row("file-09999.txt")).to_have_attribute("aria-selected", "true")
+
+
+def test_search_by_name_finds_a_file_in_a_subfolder(owner: Owner) -> None:
+    folder = unique("Deep")
+    needle = unique("needle") + ".txt"
+    owner.file(f"{folder}/inner/{needle}")
+    owner.file(f"{folder}/other.txt")
+    owner.open()
+    search = owner.page.get_by_role("searchbox", name="Search files")
+    search.fill(needle[:14])
+    search.press("Enter")
+    expect(owner.row(needle)).to_be_visible()
+    expect(owner.row("other.txt")).to_have_count(0)
+    expect(owner.page.get_by_text(f"Results for “{needle[:14]}”")).to_be_visible()
+    where = owner.row(needle).get_by_role("link", name=f"/{folder}/inner")
+    expect(where).to_be_visible()
+    where.click()
+    expect(owner.page.get_by_role("navigation", name="Folder path").get_by_text("inner")).to_be_visible()
+    expect(owner.row(needle)).to_be_visible()
+
+
+def test_signed_out_visitor_opens_a_password_share(owner: Owner, browser: Any, ui_server: Server) -> None:
+    folder = unique("Holiday")
+    owner.file(f"{folder}/beach.txt", b"sand")
+    made = owner.api.put("/share", {"uri": f"cloudreve://my/{folder}", "is_private": True, "password": "s3cret"},
+                         owner.token)
+    assert made["code"] == 0, made
+    share_id = made["data"].rstrip("/").split("/s/")[1].split("/")[0]
+    context = browser.new_context(base_url=ui_server.base, locale="en-US")
+    try:
+        visitor = context.new_page()
+        errors: list[str] = []
+        visitor.on("pageerror", lambda exc: errors.append(str(exc)))
+        visitor.goto(f"/s/{share_id}")
+        expect(visitor.get_by_role("heading", name="This share is protected")).to_be_visible()
+        expect(visitor.get_by_role("link", name="Sign in")).to_be_visible()
+        visitor.get_by_label("Password").fill("wrong1")
+        visitor.get_by_role("button", name="Open").click()
+        expect(visitor.get_by_role("alert")).to_have_text("That password is not correct.")
+        visitor.get_by_label("Password").fill("s3cret")
+        visitor.get_by_role("button", name="Open").click()
+        files = visitor.get_by_role("grid", name="Files")
+        expect(files.locator('[role=row][data-name="beach.txt"]')).to_be_visible()
+        expect(visitor.get_by_role("heading", name=folder)).to_be_visible()
+        expect(visitor.get_by_role("navigation", name="Main navigation")).to_have_count(0)
+        visitor.screenshot(path=str(ARTIFACTS / "test_share_visitor.png"))
+        assert not errors, errors
+    finally:
+        context.close()

@@ -41,6 +41,7 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     selected: new Set(), anchor: -1, focus: -1,
   };
   const cleanups = [];
+  let savingView = Promise.resolve();
 
   // ---- the view handle that features receive ----
   const view = {
@@ -486,7 +487,9 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     const next = { ...(state.saved || {}), page_size: Math.max(50, state.saved?.page_size || DEFAULT_PAGE_SIZE), view: state.layout };
     if (state.order) { next.order = state.order; next.order_direction = state.direction; }
     state.saved = next;
-    api("PATCH", "/file/view", { body: { uri: state.folderUri, view: next } }).catch(toastError);
+    // One save at a time, in order: the last choice is the one stored.
+    const body = { uri: state.folderUri, view: next };
+    savingView = savingView.then(() => api("PATCH", "/file/view", { body })).catch(toastError);
   }
 
   function setLayout(layout) {
