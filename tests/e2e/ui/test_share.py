@@ -6,7 +6,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -156,7 +156,7 @@ def test_share_with_password_and_expiry_then_a_visitor_unlocks_and_downloads(
     assert re.fullmatch(r"[0-9a-z]{8}", password)
     dialog.get_by_role("checkbox", name="Expire automatically").check()
     dialog.get_by_label("Expire after").fill("2")
-    dialog.get_by_label("Unit").select_option(label="days")
+    dialog.get_by_label("Unit").select_option(label="days from now")
     dialog.get_by_role("button", name="Create link").click()
 
     result = page.get_by_role("dialog")
@@ -215,3 +215,51 @@ def test_a_signed_in_visitor_saves_a_shared_file_to_their_files(owner: Person, u
     expect(file_row(page, name)).to_be_visible()
     page.get_by_role("link", name="Shared with me").click()
     expect(file_row(page, name)).to_be_visible()
+
+
+def test_the_share_dialog_edits_an_existing_link_to_expire_on_a_date(owner: Person, ui_api: Api) -> None:
+    folder = unique("album", "")
+    ui_api.post("/file/create", {"uri": f"cloudreve://my/{folder}", "type": "folder"}, owner.token)
+    share_id, url = share(ui_api, owner.token, f"cloudreve://my/{folder}", is_private=True, password="keep1")
+    page = owner.page
+    page.goto("/home")
+    menu_action(page, folder, "Share")
+    dialog = page.get_by_role("dialog", name=f"Share “{folder}”")
+    existing = dialog.get_by_role("listitem").filter(has_text=f"/s/{share_id}")
+    expect(existing).to_be_visible()
+    existing.get_by_role("button", name="Edit").click()
+
+    edit = page.get_by_role("dialog", name=f"Edit the link to “{folder}”")
+    expect(edit.get_by_label("Password", exact=True)).to_have_value("keep1")
+    edit.get_by_role("checkbox", name="Expire automatically").check()
+    edit.get_by_label("Unit").select_option(label="on a date")
+    when = (datetime.now() + timedelta(days=3)).replace(second=0, microsecond=0)
+    edit.get_by_label("Expiry date").fill(when.strftime("%Y-%m-%dT%H:%M"))
+    edit.get_by_role("checkbox", name="Show visitors my view settings of this folder (layout, sort order)").check()
+    edit.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("dialog").get_by_text("The link was updated")).to_be_visible()
+
+    info = ui_api.get(f"/share/info/{share_id}", owner.token)["data"]
+    assert abs((datetime.fromisoformat(info["expires"]) - when.astimezone()).total_seconds()) < 90
+    assert info["share_view"] is True and info["password"] == "keep1"
+    assert url.endswith("/keep1")
+
+
+def test_my_shares_pages_on_and_marks_used_up_links_expired(owner: Person, ui_api: Api) -> None:
+    name = unique("many")
+    uri = upload(ui_api, owner.token, name, b"x")
+    used_up, _ = share(ui_api, owner.token, uri, downloads=1)
+    fetched = ui_api.post("/file/url", {"uris": [f"cloudreve://{used_up}@share/{name}"]})
+    assert fetched["code"] == 0, fetched
+    for _ in range(50):
+        share(ui_api, owner.token, uri)
+    page = owner.page
+    page.goto("/shares")
+    items = page.get_by_role("list", name="My shares").get_by_role("listitem")
+    expect(items).to_have_count(50)
+    page.get_by_role("button", name="Show more").click()
+    expect(items).to_have_count(51)
+    expect(page.get_by_role("button", name="Show more")).to_be_hidden()
+    oldest = items.last
+    expect(oldest).to_contain_text("Expired")
+    expect(oldest).to_contain_text("1 download · 0 downloads left")

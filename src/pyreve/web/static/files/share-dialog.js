@@ -71,17 +71,16 @@ function shareForm(file, share) {
     h("option", { value: "hours" }, t("share.unitHours")),
     h("option", { value: "date", selected: Boolean(expires) }, t("share.unitDate")));
   const fallbackDate = new Date(Date.now() + 7 * DAY);
-  const date = h("input", { type: "datetime-local", value: localInputValue(expires || fallbackDate) });
-  const dateField = h("label.field", null, h("span", null, t("share.expireDate")), date);
-  const relative = h("div.share-inline", null, amount, unit);
+  const date = h("input", { type: "datetime-local", value: localInputValue(expires || fallbackDate), "aria-label": t("share.expireDate") });
   const showUnit = () => {
     const byDate = unit.value === "date";
     amount.hidden = byDate;
-    dateField.hidden = !byDate;
+    date.hidden = !byDate;
   };
   unit.addEventListener("change", showUnit);
   showUnit();
-  const expiryRow = h("div.share-sub", null, h("span.share-label", null, t("share.expireAfter")), relative, dateField);
+  const expiryRow = h("div.share-sub", { role: "group", "aria-label": t("share.expiry") },
+    h("span.share-label", { "aria-hidden": "true" }, t("share.expiry")), h("div.share-inline.share-expiry", null, amount, unit, date));
   const useExpiry = checkbox(t("share.useExpiry"), Boolean(expires), () => { expiryRow.hidden = !useExpiry.box.checked; });
   expiryRow.hidden = !useExpiry.box.checked;
 
@@ -205,5 +204,12 @@ export function showLink(url, name, outcome) {
 
 /** Shown next to links: when a link stops working. */
 export function expiryText(share) {
-  return share.expires ? t("share.expires", { when: formatDate(share.expires) }) : t("share.noExpiry");
+  if (!share.expires) return t("share.noExpiry");
+  const past = new Date(share.expires).getTime() <= Date.now();
+  return t(past ? "share.expiredOn" : "share.expires", { when: formatDate(share.expires) });
+}
+
+/** "1 view" / "3 views": English needs the singular, the other languages say the same thing twice. */
+export function countText(key, n) {
+  return t(n === 1 ? `${key}.one` : key, { n });
 }

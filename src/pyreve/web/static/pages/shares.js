@@ -5,7 +5,7 @@ import { h, icon, iconButton, copyText, confirmDialog, toast, toastError, clear 
 import { get, del } from "../core/api.js";
 import { t } from "../core/i18n.js";
 import { joinUri } from "../core/uri.js";
-import { openShareDialog, splitShareUrl, expiryText } from "../files/share-dialog.js";
+import { openShareDialog, splitShareUrl, expiryText, countText } from "../files/share-dialog.js";
 
 const PAGE_SIZE = 50;
 const FOLDER = 1;
@@ -20,10 +20,10 @@ async function sourceOf(share) {
 }
 
 function meta(share) {
-  const parts = [t("share.views", { n: share.visited || 0 })];
-  if (share.source_type !== FOLDER) parts.push(t("share.downloads", { n: share.downloaded || 0 }));
+  const parts = [countText("share.views", share.visited || 0)];
+  if (share.source_type !== FOLDER) parts.push(countText("share.downloads", share.downloaded || 0));
   if (share.remain_downloads !== undefined && share.remain_downloads !== null) {
-    parts.push(t("share.downloadsLeft", { n: share.remain_downloads }));
+    parts.push(countText("share.downloadsLeft", share.remain_downloads));
   }
   parts.push(expiryText(share));
   return parts.join(" · ");
