@@ -10,6 +10,7 @@ import { parseUri, buildUri, homeUrl, MY_ROOT } from "../core/uri.js";
 import { mountBrowser } from "../files/browser.js";
 import "../locales/browser.js";
 import "../files/share.js";
+import "../files/upload.js";
 
 function uriOf(ctx) { return ctx.query.get("path") || MY_ROOT; }
 function isShareUri(uri) { return parseUri(uri)?.fs === "share"; }
