@@ -215,7 +215,7 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
   function renderTools() {
     if (state.selected.size) { renderSelectionTools(); return; }
     const children = [];
-    const creators = !view.isSearch && !state.error ? creatorsFor(view) : [];
+    const creators = canCreate() ? creatorsFor(view) : [];
     if (creators.length) {
       children.push(h("button.primary.fb-new", { type: "button", onclick: (e) => openMenu(e.currentTarget, creators.map((c) => ({
         label: typeof c.label === "function" ? c.label() : c.label, icon: c.icon, run: () => c.run(view),
@@ -267,15 +267,16 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
       status.classList.add("fb-overlay");
     } else if (state.error) {
       status.classList.add("fb-overlay", "fb-error");
-      status.append(icon("info"), h("p", null, errorMessage(state.error)),
+      append(status, [icon("info"), h("p", null, errorMessage(state.error)),
         h("div.fb-error-actions", null,
           h("button", { type: "button", onclick: () => load() }, t("common.retry")),
-          state.parsed?.fs === "my" && state.parsed.elements.length ? h("a", { href: homeUrl(MY_ROOT), "data-link": true }, t("browser.backHome")) : null));
+          state.parsed?.fs === "my" && state.parsed.elements.length ? h("a", { href: homeUrl(MY_ROOT), "data-link": true }, t("browser.backHome")) : null)]);
     } else if (!state.loading && !state.files.length) {
       status.classList.add("fb-overlay", "fb-empty");
-      const key = view.isSearch ? "browser.noResults" : view.isTrash ? "browser.trashEmpty" : "browser.empty";
-      status.append(icon(view.isSearch ? "search" : view.isTrash ? "trash" : "folder"), h("p", null, t(key)),
-        !view.readOnly && !view.isSearch ? h("p.muted", null, t("browser.emptyHint")) : null);
+      const [key, iconName] = view.isSearch ? ["browser.noResults", "search"] : view.isTrash ? ["browser.trashEmpty", "trash"]
+        : view.fs === "shared_with_me" ? ["browser.nothingShared", "share"] : ["browser.empty", "folder"];
+      append(status, [icon(iconName), h("p", null, t(key)),
+        !view.readOnly && !view.isSearch ? h("p.muted", null, t("browser.emptyHint")) : null]);
     } else if (state.loadingMore) {
       status.classList.add("fb-more");
       status.append(h("div.fb-spinner", { "aria-hidden": "true" }), h("span", null, t("browser.loadingMore")));
@@ -444,9 +445,10 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     })), position);
   }
 
+  function canCreate() { return !view.isSearch && !view.readOnly && !state.error; }
+
   function backgroundMenu(e) {
-    if (view.isSearch) return;
-    const creators = creatorsFor(view);
+    const creators = canCreate() ? creatorsFor(view) : [];
     const items = creators.map((c) => ({ label: typeof c.label === "function" ? c.label() : c.label, icon: c.icon, run: () => c.run(view) }));
     items.push(...(items.length ? ["-"] : []), { label: t("browser.refresh"), icon: "refresh", run: () => load({ keepScroll: true }) });
     openMenu(null, items, { x: e.clientX, y: e.clientY });

@@ -8,6 +8,7 @@ import { navigate } from "../core/router.js";
 import { siteConfig } from "../core/site.js";
 import { parseUri, buildUri, homeUrl, MY_ROOT } from "../core/uri.js";
 import { mountBrowser } from "../files/browser.js";
+import "../files/actions.js";
 import "../locales/browser.js";
 import "../files/share.js";
 import "../files/upload.js";
@@ -31,7 +32,7 @@ function shareHeader(info, signedIn) {
       t("sharepage.signIn")));
 }
 
-function passwordForm(uri, info, onError) {
+function passwordForm(uri) {
   const input = h("input#share-password", { type: "password", autocomplete: "off", required: true, autofocus: true });
   const error = h("p.form-error", { role: "alert", hidden: true });
   const button = h("button.primary", { type: "submit" }, t("sharepage.open"));
@@ -48,7 +49,6 @@ function passwordForm(uri, info, onError) {
       } catch (err) {
         error.textContent = err instanceof ApiError && err.code === 40069 ? t("sharepage.wrongPassword") : errorMessage(err);
         error.hidden = false;
-        onError?.(err);
         input.select();
       } finally {
         button.disabled = false;
@@ -57,7 +57,7 @@ function passwordForm(uri, info, onError) {
   },
   h("div.share-lock-icon", null, icon("lock")),
   h("h2", null, t("sharepage.passwordTitle")),
-  h("p.muted", null, info?.name ? h("strong", null, info.name) : null, info?.name ? " · " : null, t("sharepage.passwordHint")),
+  h("p.muted", null, t("sharepage.passwordHint")),
   h("label.field", { for: "share-password" }, h("span", null, t("sharepage.password")), input),
   error, button);
   setTimeout(() => input.focus());
@@ -97,7 +97,7 @@ export default {
     }
     document.title = info.name || t("browser.sharedFolder");
     if (!info.unlocked) {
-      outlet.append(shareHeader(signedIn ? null : info, signedIn), passwordForm(uri, info));
+      outlet.append(shareHeader(info, signedIn), passwordForm(uri));
       return { update: () => false };
     }
     const body = h("div.share-body");
