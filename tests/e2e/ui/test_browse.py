@@ -236,3 +236,59 @@ def test_signed_out_visitor_opens_a_password_share(owner: Owner, browser: Any, u
         assert not errors, errors
     finally:
         context.close()
+
+
+def test_select_with_mouse_and_keyboard_then_open_a_folder_with_enter(owner: Owner) -> None:
+    folder = unique("Pick")
+    for name in ("a.txt", "b.txt", "c.txt", "d.txt"):
+        owner.file(f"{folder}/{name}")
+    owner.folder(f"{folder}/Zed")
+    owner.open(f"cloudreve://my/{folder}")
+    page = owner.page
+    page.get_by_role("button", name="List view").click()
+    owner.row("a.txt").click()
+    owner.row("c.txt").click(modifiers=["Shift"])
+    for name, selected in (("a.txt", "true"), ("b.txt", "true"), ("c.txt", "true"), ("d.txt", "false")):
+        expect(owner.row(name)).to_have_attribute("aria-selected", selected)
+    expect(page.get_by_text("3 selected")).to_be_visible()
+    owner.row("b.txt").click(modifiers=["Control"])
+    expect(owner.row("b.txt")).to_have_attribute("aria-selected", "false")
+    expect(page.get_by_text("2 selected")).to_be_visible()
+    page.keyboard.press("Control+a")
+    expect(page.get_by_text("5 selected")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(owner.grid().locator("[aria-selected=true]")).to_have_count(0)
+    # The context menu acts on the row under the pointer.
+    owner.row("d.txt").click(button="right")
+    expect(page.get_by_role("menu")).to_be_visible()
+    expect(owner.row("d.txt")).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("menu")).to_have_count(0)
+    # Folders come first: from d.txt, Home goes to Zed, Enter opens it.
+    owner.grid().focus()
+    page.keyboard.press("Home")
+    expect(owner.row("Zed")).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("ArrowDown")
+    expect(owner.row("a.txt")).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Enter")
+    breadcrumb = page.get_by_role("navigation", name="Folder path")
+    expect(breadcrumb.get_by_text("Zed")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_text("This folder is empty.")).to_be_visible()
+
+
+def test_a_signed_in_user_opens_a_share_link_in_the_normal_layout(owner: Owner, ui_api: Api) -> None:
+    _, other_token = ui_api.new_user()
+    folder = unique("Team")
+    made = ui_api.call("PUT", "/file/content", other_token, params={"uri": f"cloudreve://my/{folder}/Sub/deep.txt"},
+                       content=b"d", headers={"Content-Type": "application/octet-stream"})
+    assert made["code"] == 0, made
+    link = ui_api.put("/share", {"uri": f"cloudreve://my/{folder}"}, other_token)["data"]
+    owner.page.goto("/s/" + link.rstrip("/").split("/s/")[1])
+    expect(owner.page.get_by_role("navigation", name="Main navigation")).to_be_visible()
+    expect(owner.page.get_by_role("heading", name=folder)).to_be_visible()
+    owner.row("Sub").dblclick()
+    expect(owner.row("deep.txt")).to_be_visible()
+    assert "%40share%2FSub" in owner.page.url
+    owner.page.get_by_role("navigation", name="Folder path").get_by_role("link", name=folder).click()
+    expect(owner.row("Sub")).to_be_visible()
