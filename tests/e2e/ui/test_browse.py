@@ -292,3 +292,32 @@ def test_a_signed_in_user_opens_a_share_link_in_the_normal_layout(owner: Owner, 
     assert "%40share%2FSub" in owner.page.url
     owner.page.get_by_role("navigation", name="Folder path").get_by_role("link", name=folder).click()
     expect(owner.row("Sub")).to_be_visible()
+
+
+def test_search_answered_as_server_sent_events_shows_its_results(browser: Any, server_factory: Any) -> None:
+    server = server_factory(settings={"use_sse_for_search": "1"})
+    context = browser.new_context(base_url=server.base, locale="en-US")
+    try:
+        searcher = Owner(context.new_page(), server.api)
+        folder = unique("Streams")
+        searcher.file(f"{folder}/one/streamed.txt")
+        searcher.open(f"cloudreve://my?{quote('name=streamed&case_folding=true', safe='=&')}")
+        expect(searcher.row("streamed.txt")).to_be_visible()
+        expect(searcher.row("streamed.txt").get_by_role("link", name=f"/{folder}/one")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_trash_lists_deleted_files_with_where_they_came_from_and_offers_nothing_new(owner: Owner) -> None:
+    folder = unique("Bin")
+    owner.file(f"{folder}/gone.txt", b"bye")
+    deleted = owner.api.call("DELETE", "/file", owner.token, json={"uris": [f"cloudreve://my/{folder}/gone.txt"]})
+    assert deleted["code"] == 0, deleted
+    owner.open()
+    expect(owner.page.locator("[data-drop-uri]")).to_have_count(1)
+    owner.page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Trash").click()
+    expect(owner.row("gone.txt")).to_be_visible()
+    expect(owner.row("gone.txt")).to_contain_text(f"From /{folder}")
+    expect(owner.row("gone.txt")).to_contain_text("3 B")
+    expect(owner.page.get_by_role("button", name="New")).to_have_count(0)
+    expect(owner.page.locator("[data-drop-uri]")).to_have_count(0)

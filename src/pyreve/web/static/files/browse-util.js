@@ -15,6 +15,8 @@ export function hasCapability(boolset, bit) {
 }
 
 export const isFolder = (file) => file.type === 1;
+/** A saved share: opening it goes to the share. */
+export const isShortcut = (file) => !!file.metadata?.["sys:shared_redirect"];
 
 export function extensionOf(name) {
   const dot = name.lastIndexOf(".");
@@ -33,6 +35,7 @@ const TYPE_ICONS = [
 const ICON_BY_EXT = new Map(TYPE_ICONS.flatMap(([icon, exts]) => exts.split(" ").map((e) => [e, icon])));
 
 export function fileIcon(file) {
+  if (isShortcut(file)) return "share";
   if (isFolder(file)) return "folder";
   return ICON_BY_EXT.get(extensionOf(file.name)) || "file";
 }

@@ -3,7 +3,7 @@
 // paging on scroll. Features plug in through files/registry.js; this module only browses.
 import { h, icon, iconButton, openMenu, toastError, errorMessage, append, clear } from "../core/dom.js";
 import { t } from "../core/i18n.js";
-import { get, api } from "../core/api.js";
+import { get, api, authHeaders, ApiError } from "../core/api.js";
 import { on, emit } from "../core/events.js";
 import { navigate } from "../core/router.js";
 import { register as registerShortcut } from "../core/shortcuts.js";
@@ -11,7 +11,7 @@ import { formatSize, formatDate } from "../core/format.js";
 import { parseUri, buildUri, homeUrl, withoutQuery, MY_ROOT } from "../core/uri.js";
 import { actionsFor, defaultActionFor, creatorsFor, registeredActions } from "./registry.js";
 import { createListView } from "./list-view.js";
-import { CAP, hasCapability, isFolder, fileIcon, canHaveThumbnail, folderOf, thumbnailUrl } from "./browse-util.js";
+import { CAP, hasCapability, isFolder, isShortcut, fileIcon, canHaveThumbnail, folderOf, thumbnailUrl } from "./browse-util.js";
 import "../locales/browser.js";
 
 const FETCH_SIZE = 500;
@@ -25,6 +25,36 @@ function sameFolder(a, b) {
   const x = parseUri(a);
   const y = parseUri(b);
   return !!x && !!y && x.fs === y.fs && x.id === y.id && x.elements.join("/") === y.elements.join("/");
+}
+
+/**
+ * GET /file. A search may be answered as server-sent events (site setting use_sse_for_search): the
+ * final "list" event then carries the whole list response.
+ */
+async function listFiles(query, signal) {
+  if (!parseUri(query.uri)?.query) return get("/file", query, { signal });
+  const url = "/api/v4/file?" + new URLSearchParams(Object.entries(query).filter(([, v]) => v !== "" && v !== undefined));
+  let response;
+  try {
+    response = await fetch(url, { headers: { Accept: "application/json, text/event-stream", ...(await authHeaders()) }, signal });
+  } catch (err) {
+    if (err.name === "AbortError") throw err;
+    throw new ApiError(-1, "network");
+  }
+  if (!(response.headers.get("content-type") || "").includes("event-stream")) {
+    const envelope = await response.json().catch(() => ({ code: response.status || -1 }));
+    if (envelope.code !== 0) throw new ApiError(envelope.code, envelope.msg, envelope.data, envelope.correlation_id);
+    return envelope.data;
+  }
+  const text = await response.text();
+  const events = text.split(/\n\n/).map((block) => {
+    const name = /^event: ?(.*)$/m.exec(block)?.[1];
+    const data = block.split("\n").filter((line) => line.startsWith("data:")).map((line) => line.slice(5)).join("\n");
+    return { name, data };
+  });
+  const list = events.find((e) => e.name === "list");
+  if (list) return JSON.parse(list.data);
+  return { files: events.filter((e) => e.name === "file").flatMap((e) => JSON.parse(e.data)), pagination: {} };
 }
 
 function searchParams(uri) { return new URLSearchParams(parseUri(uri)?.query || ""); }
@@ -120,7 +150,7 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     list.element.setAttribute("aria-busy", "true");
     renderStatus();
     try {
-      const data = await get("/file", requestQuery(), { signal: abort.signal });
+      const data = await listFiles(requestQuery(), abort.signal);
       if (generation !== state.generation) return;
       accept(data, false);
       if (!keepScroll) { state.selected.clear(); state.anchor = -1; state.focus = -1; }
@@ -150,7 +180,7 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     renderStatus();
     try {
       const extra = state.nextToken ? { next_page_token: state.nextToken } : { page: state.nextPage };
-      const data = await get("/file", requestQuery(extra), { signal: state.abort?.signal });
+      const data = await listFiles(requestQuery(extra), state.abort?.signal);
       if (generation !== state.generation) return;
       accept(data, true);
       list.setItems(state.files, { keepScroll: true });
@@ -306,13 +336,14 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     const nameCell = h("div.fb-cell.fb-name", { role: "gridcell" },
       h("span.fb-icon", { "data-type": fileIcon(file) }, icon(fileIcon(file))),
       h("span.fb-label", null, h("span.fb-filename", { title: file.name }, file.name),
-        view.isSearch ? h("a.fb-where", { href: homeUrl(folderOf(file)), "data-link": true }, whereLabel(file)) : null));
+        view.isSearch ? h("a.fb-where", { href: homeUrl(folderOf(file)), "data-link": true }, whereLabel(file)) : null,
+        view.isTrash && file.metadata?.["sys:restore_uri"] ? h("span.fb-where", null, t("browser.trashedFrom", { where: originalFolder(file) })) : null));
     const row = h("div.fb-row", {
       role: "row", "aria-selected": String(selected), dataset: { name: file.name, index: String(index) },
       class: [selected ? "selected" : "", focused ? "focused" : "", isFolder(file) ? "folder" : "file"].filter(Boolean).join(" "),
     },
     nameCell,
-    h("div.fb-cell.fb-size", { role: "gridcell" }, isFolder(file) ? "" : formatSize(file.size)),
+    h("div.fb-cell.fb-size", { role: "gridcell" }, isFolder(file) || isShortcut(file) ? "" : formatSize(file.size)),
     h("div.fb-cell.fb-date", { role: "gridcell" }, formatDate(file.updated_at)),
     h("div.fb-cell.fb-actions", { role: "gridcell" },
       iconButton("more", t("browser.moreFor", { name: file.name }), (e) => {
@@ -329,6 +360,11 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
       });
     }
     return row;
+  }
+
+  function originalFolder(file) {
+    const p = parseUri(file.metadata["sys:restore_uri"]);
+    return p?.elements.length > 1 ? "/" + p.elements.slice(0, -1).join("/") : t("nav.myFiles");
   }
 
   function whereLabel(file) {
@@ -466,8 +502,7 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
 
   function open(file) {
     if (!file) return;
-    const redirect = file.metadata?.["sys:shared_redirect"];
-    if (redirect) { view.navigate(redirect); return; }
+    if (isShortcut(file)) { view.navigate(file.metadata["sys:shared_redirect"]); return; }
     if (isFolder(file)) {
       if (hasCapability(state.capability, CAP.enter) || view.isSearch) view.navigate(file.path);
       return;
