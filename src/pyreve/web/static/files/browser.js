@@ -183,7 +183,7 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
       const data = await listFiles(requestQuery(extra), state.abort?.signal);
       if (generation !== state.generation) return;
       accept(data, true);
-      list.setItems(state.files, { keepScroll: true });
+      list.extend(state.files, { total: knownTotal() });
     } catch (err) {
       if (generation === state.generation) { state.exhausted = true; toastError(err); }
     } finally {
@@ -210,13 +210,15 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     if (!state.order && state.saved?.order) { state.order = state.saved.order; state.direction = state.saved.order_direction || "asc"; }
   }
 
+  function knownTotal() { return state.exhausted ? state.files.length : -1; }
+
   // ---- rendering ----
   function renderAll(keepScroll) {
     renderCrumbs();
     renderTools();
     renderSearchBar();
     list.setLayout(state.layout);
-    list.setItems(state.files, { keepScroll });
+    list.setItems(state.files, { keepScroll, total: knownTotal() });
     const accepts = !view.readOnly && !view.isSearch && hasCapability(state.capability, CAP.upload);
     if (accepts) root.dataset.dropUri = state.folderUri; else delete root.dataset.dropUri;
     const here = state.parsed.elements.at(-1) || rootName();
@@ -567,14 +569,12 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
   }));
 
   function show(next) {
-    const changedFolder = !sameFolder(next, state.uri) || next !== state.uri;
     state.uri = next;
     state.folderUri = withoutQuery(next);
     state.parsed = parseUri(next);
-    if (changedFolder) {
-      state.order = "";
-      state.saved = null;
-    }
+    // Each folder shows its own saved view.
+    state.order = "";
+    state.saved = null;
     unbindShortcuts();
     unbindShortcuts = bindShortcuts();
     renderCrumbs();

@@ -87,22 +87,28 @@ export function createListView({ label, header, renderRow, onNearEnd, onKeyDown 
 
   return {
     element: grid,
-    /** Replace the entries (keepScroll: more entries were appended, or the same folder reloaded). */
-    setItems(next, { keepScroll = false } = {}) {
+    /** Replace the entries (keepScroll: the same folder reloaded). `total`: -1 while more may come. */
+    setItems(next, { keepScroll = false, total = next.length } = {}) {
       items = next;
       if (!keepScroll) grid.scrollTop = 0;
       headerHost.replaceChildren(...(layout === "list" && header ? [header()] : []));
-      grid.setAttribute("aria-rowcount", String(items.length + 1));
+      grid.setAttribute("aria-rowcount", String(total < 0 ? -1 : total + 1));
       rerender();
+    },
+    /** More entries were appended: the rows already shown stay as they are. */
+    extend(next, { total = next.length } = {}) {
+      items = next;
+      grid.setAttribute("aria-rowcount", String(total < 0 ? -1 : total + 1));
+      measure();
+      paint();
     },
     setLayout(next) {
       if (layout === next) return;
       layout = next;
       grid.classList.toggle("fb-tiles", layout === "grid");
-      this.setItems(items, { keepScroll: true });
+      headerHost.replaceChildren(...(layout === "list" && header ? [header()] : []));
+      rerender();
     },
-    /** Re-render the visible rows (selection or thumbnails changed). */
-    refresh: rerender,
     rowId: (index) => `${idPrefix}-${index}`,
     renderedRows: () => [...rendered.values()],
     columns: () => columns,
