@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import Api, Server
-from tests.e2e.ui.conftest import DEFAULT_TIMEOUT_MS, Person
+from tests.e2e.ui.conftest import ARTIFACTS, DEFAULT_TIMEOUT_MS, Person
 
 
 def upload(api: Api, token: str, name: str, data: bytes) -> str:
@@ -42,7 +42,7 @@ def unique(stem: str, suffix: str = ".txt") -> str:
 
 
 @pytest.fixture
-def visitor(browser: Any, ui_server: Server) -> Iterator[Any]:
+def visitor(browser: Any, ui_server: Server, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A second, signed-out browser: someone who got the link."""
     context = browser.new_context(base_url=ui_server.base, viewport={"width": 1280, "height": 800},
                                   accept_downloads=True, locale="en-US")
@@ -51,7 +51,11 @@ def visitor(browser: Any, ui_server: Server) -> Iterator[Any]:
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     yield page
-    context.close()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    try:
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-visitor.png"), full_page=True)
+    finally:
+        context.close()
     assert not errors, f"uncaught errors in the visitor's page: {errors}"
 
 
@@ -214,6 +218,9 @@ def test_a_signed_in_visitor_saves_a_shared_file_to_their_files(owner: Person, u
     page.get_by_role("button", name="Show").click()
     expect(file_row(page, name)).to_be_visible()
     page.get_by_role("link", name="Shared with me").click()
+    expect(file_row(page, name)).to_be_visible()
+    menu_action(page, name, "Go to the shared link")
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
     expect(file_row(page, name)).to_be_visible()
 
 
