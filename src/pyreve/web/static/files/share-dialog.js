@@ -171,6 +171,7 @@ export async function openShareDialog(file, { share } = {}) {
       } },
     ],
     onOpen: (el) => {
+      // dialog() closes only through its own buttons: "Edit" dismisses this one, then the edit form opens.
       if (!share) existingLinks(file, existing, (chosen) => { editInstead = chosen; el.querySelector(".dialog-head .icon-button").click(); });
     },
   });
