@@ -321,3 +321,15 @@ def test_trash_lists_deleted_files_with_where_they_came_from_and_offers_nothing_
     expect(owner.row("gone.txt")).to_contain_text("3 B")
     expect(owner.page.get_by_role("button", name="New")).to_have_count(0)
     expect(owner.page.locator("[data-drop-uri]")).to_have_count(0)
+
+
+def test_a_visitor_on_a_deleted_share_link_is_told_so(page: Any, ui_api: Api) -> None:
+    _, token = ui_api.new_user()
+    folder = unique("Gone")
+    ui_api.post("/file/create", {"uri": f"cloudreve://my/{folder}", "type": "folder"}, token)
+    link = ui_api.put("/share", {"uri": f"cloudreve://my/{folder}"}, token)["data"]
+    share_id = link.rstrip("/").split("/s/")[1]
+    assert ui_api.delete(f"/share/{share_id}", None, token)["code"] == 0
+    page.goto(f"/s/{share_id}")
+    expect(page.get_by_role("alert")).to_have_text("This share link does not exist or has expired.")
+    expect(page.get_by_role("link", name="Sign in")).to_be_visible()

@@ -92,7 +92,7 @@ export default {
       info = await get(`/share/info/${encodeURIComponent(p.id)}`, { password: p.password, count_views: true });
     } catch (err) {
       outlet.append(shareHeader(null, signedIn), h("div.card.share-gone", { role: "alert" }, icon("link"),
-        h("p", null, err instanceof ApiError && err.code === 404 ? t("sharepage.gone") : errorMessage(err))));
+        h("p", null, err instanceof ApiError && [404, 40001].includes(err.code) ? t("sharepage.gone") : errorMessage(err))));
       return { update: () => false };
     }
     document.title = info.name || t("browser.sharedFolder");
