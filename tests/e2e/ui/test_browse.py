@@ -72,7 +72,7 @@ def test_browse_into_a_folder_by_double_click_and_back_by_breadcrumb(owner: Owne
     breadcrumb = owner.page.get_by_role("navigation", name="Folder path")
     expect(breadcrumb.get_by_text(folder)).to_have_attribute("aria-current", "page")
     breadcrumb.get_by_role("link", name="My files").click()
-    expect(owner.row(folder)).to_be_visible()
+    expect(owner.row(folder)).to_have_attribute("aria-selected", "true")  # the folder just left
     expect(owner.row("plan.txt")).to_have_count(0)
     assert "path=cloudreve" in owner.page.url
 

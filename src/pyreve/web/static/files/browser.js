@@ -68,10 +68,11 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     uri: "", folderUri: "", parsed: null, files: [], parent: null, capability: "", props: null,
     saved: null, layout: "grid", order: "", direction: "asc", nextToken: "", nextPage: 0, exhausted: true,
     loading: false, loadingMore: false, error: null, mixed: false, generation: 0, abort: null,
-    selected: new Set(), anchor: -1, focus: -1,
+    selected: new Set(), anchor: -1, focus: -1, returnTo: "",
   };
   const cleanups = [];
   let savingView = Promise.resolve();
+  const scrollMemory = new Map(); // folder URI -> scrollTop, for coming back
 
   // ---- the view handle that features receive ----
   const view = {
@@ -159,6 +160,7 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
         state.selected = new Set([...state.selected].filter((p) => present.has(p)));
       }
       renderAll(keepScroll);
+      if (!keepScroll) restorePosition();
     } catch (err) {
       if (err.name === "AbortError" || generation !== state.generation) return;
       state.error = err;
@@ -208,6 +210,18 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     state.saved = data.view || state.saved;
     if (state.saved?.view) state.layout = state.saved.view === "list" ? "list" : "grid";
     if (!state.order && state.saved?.order) { state.order = state.saved.order; state.direction = state.saved.order_direction || "asc"; }
+  }
+
+  function restorePosition() {
+    const top = scrollMemory.get(state.uri);
+    if (top) list.element.scrollTop = top;
+    const index = state.returnTo ? state.files.findIndex((f) => f.name === state.returnTo && isFolder(f)) : -1;
+    state.returnTo = "";
+    if (index < 0) return;
+    state.selected = new Set([state.files[index].path]);
+    state.anchor = state.focus = index;
+    list.reveal(index);
+    selectionChanged();
   }
 
   function knownTotal() { return state.exhausted ? state.files.length : -1; }
@@ -569,6 +583,12 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
   }));
 
   function show(next) {
+    // Coming back to a folder: where it was scrolled to, and the subfolder just left, selected.
+    if (state.uri) scrollMemory.set(state.uri, list.element.scrollTop);
+    const previous = parseUri(state.folderUri);
+    const wentUp = previous?.elements.length && !parseUri(next)?.query
+      && sameFolder(buildUri({ ...previous, elements: previous.elements.slice(0, -1) }), next);
+    state.returnTo = wentUp ? previous.elements.at(-1) : "";
     state.uri = next;
     state.folderUri = withoutQuery(next);
     state.parsed = parseUri(next);
