@@ -264,6 +264,11 @@ def test_select_with_mouse_and_keyboard_then_open_a_folder_with_enter(owner: Own
     expect(owner.row("d.txt")).to_have_attribute("aria-selected", "true")
     page.keyboard.press("Escape")
     expect(page.get_by_role("menu")).to_have_count(0)
+    # Actions' shortcuts work on the selection (F2: rename).
+    page.keyboard.press("F2")
+    expect(page.get_by_role("dialog")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
     # Folders come first: from d.txt, Home goes to Zed, Enter opens it.
     owner.grid().focus()
     page.keyboard.press("Home")

@@ -572,7 +572,12 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     }));
     unbind.push(
       registerShortcut("ctrl+a", () => { if (!state.files.length) return false; selectAll(); return true; }),
-      registerShortcut("Escape", () => { if (!state.selected.size) return false; view.clearSelection(); return true; }));
+      registerShortcut("Escape", (e) => {
+        // Escape that closes a menu or a dialog is theirs: the selection stays.
+        if (!state.selected.size || e.target.closest?.(".menu") || document.querySelector("dialog[open]")) return false;
+        view.clearSelection();
+        return true;
+      }));
     return () => unbind.forEach((off) => off());
   }
   let unbindShortcuts = bindShortcuts();
