@@ -338,3 +338,17 @@ def test_a_visitor_on_a_deleted_share_link_is_told_so(page: Any, ui_api: Api) ->
     page.goto(f"/s/{share_id}")
     expect(page.get_by_role("alert")).to_have_text("This share link does not exist or has expired.")
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+
+
+def test_type_filter_shows_only_images(owner: Owner) -> None:
+    folder = unique("Mixed")
+    owner.file(f"{folder}/deep/sunset.png", b"not really a png")
+    owner.file(f"{folder}/letter.txt")
+    owner.open()
+    owner.page.get_by_role("group", name="File type").get_by_role("button", name="Images").click()
+    expect(owner.row("sunset.png")).to_be_visible()
+    expect(owner.row("letter.txt")).to_have_count(0)
+    images = owner.page.get_by_role("button", name="Images")
+    expect(images).to_have_attribute("aria-pressed", "true")
+    images.click()
+    expect(owner.row(folder)).to_be_visible()
