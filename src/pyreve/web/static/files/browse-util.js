@@ -68,8 +68,12 @@ function nextThumb() {
   }
 }
 
+const thumbKey = (file) => `${file.path}#${file.primary_entity || ""}`;
+
+export function forgetThumbnail(file) { thumbCache.delete(thumbKey(file)); }
+
 export function thumbnailUrl(file) {
-  const key = `${file.path}#${file.primary_entity || ""}`;
+  const key = thumbKey(file);
   if (!thumbCache.has(key)) {
     thumbCache.set(key, new Promise((resolve) => {
       waiting.push(async () => {

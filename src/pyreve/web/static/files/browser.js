@@ -11,7 +11,7 @@ import { formatSize, formatDate } from "../core/format.js";
 import { parseUri, buildUri, homeUrl, withoutQuery, MY_ROOT } from "../core/uri.js";
 import { actionsFor, defaultActionFor, creatorsFor, registeredActions } from "./registry.js";
 import { createListView } from "./list-view.js";
-import { CAP, hasCapability, isFolder, isShortcut, fileIcon, canHaveThumbnail, folderOf, thumbnailUrl } from "./browse-util.js";
+import { CAP, hasCapability, isFolder, isShortcut, fileIcon, canHaveThumbnail, folderOf, thumbnailUrl, forgetThumbnail } from "./browse-util.js";
 import "../locales/browser.js";
 
 const FETCH_SIZE = 500;
@@ -370,8 +370,9 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
       const slot = row.querySelector(".fb-icon");
       thumbnailUrl(file).then((url) => {
         if (!url || !row.isConnected) return;
-        slot.replaceChildren(h("img.fb-thumb", { src: url, alt: "", loading: "lazy", decoding: "async",
-          onerror: (e) => e.currentTarget.remove() }));
+        // A signed URL that expired or broke: back to the icon, and a fresh URL next time.
+        const fallback = () => { forgetThumbnail(file); slot.classList.remove("has-thumb"); slot.replaceChildren(icon(fileIcon(file))); };
+        slot.replaceChildren(h("img.fb-thumb", { src: url, alt: "", loading: "lazy", decoding: "async", onerror: fallback }));
         slot.classList.add("has-thumb");
       });
     }
