@@ -61,13 +61,13 @@ function searchParams(uri) { return new URLSearchParams(parseUri(uri)?.query || 
 
 /**
  * Mount a browser into `host`. options: { uri, rootLabel? (name of the share's root) }.
- * Returns { show(uri), unmount() }.
+ * Returns { view, show(uri), unmount() }.
  */
 export function mountBrowser(host, { uri, rootLabel = "" }) {
   const state = {
     uri: "", folderUri: "", parsed: null, files: [], parent: null, capability: "", props: null,
     saved: null, layout: "grid", order: "", direction: "asc", nextToken: "", nextPage: 0, exhausted: true,
-    loading: false, loadingMore: false, error: null, mixed: false, generation: 0, abort: null,
+    loading: false, loadingMore: false, error: null, generation: 0, abort: null,
     selected: new Set(), anchor: -1, focus: -1, returnTo: "",
   };
   const cleanups = [];
@@ -108,7 +108,7 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     onNearEnd: () => { if (!state.exhausted && !state.loadingMore && !state.loading) loadMore(); },
     onKeyDown: keyDown,
   });
-  const root = h("section.fb", { "aria-label": t("browser.files") }, bar, searchBar, list.element, status);
+  const root = h("section.fb", { "aria-label": t("browser.region") }, bar, searchBar, list.element, status);
   host.append(root);
 
   list.element.addEventListener("click", (e) => {
@@ -206,7 +206,6 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     state.parent = data.parent || null;
     state.capability = data.props?.capability || data.parent?.capability || "";
     state.props = data.props || null;
-    state.mixed = !!data.mixed_type;
     state.saved = data.view || state.saved;
     if (state.saved?.view) state.layout = state.saved.view === "list" ? "list" : "grid";
     if (!state.order && state.saved?.order) { state.order = state.saved.order; state.direction = state.saved.order_direction || "asc"; }

@@ -3,7 +3,7 @@ import { register } from "../core/i18n.js";
 
 register({
   en: {
-    "browser.files": "Files", "browser.breadcrumb": "Folder path", "browser.sharedFolder": "Shared folder",
+    "browser.files": "Files", "browser.region": "File browser", "browser.breadcrumb": "Folder path", "browser.sharedFolder": "Shared folder",
     "browser.new": "New", "browser.sort": "Sort", "browser.layout": "Layout", "browser.listView": "List view",
     "browser.gridView": "Grid view", "browser.refresh": "Refresh", "browser.actions": "Actions",
     "browser.moreFor": "More actions for {name}", "browser.moreActions": "More actions",
@@ -23,7 +23,7 @@ register({
     "sharepage.gone": "This share link does not exist or has expired.", "sharepage.anonymous": "someone",
   },
   "zh-CN": {
-    "browser.files": "文件", "browser.breadcrumb": "文件夹路径", "browser.sharedFolder": "共享文件夹",
+    "browser.files": "文件", "browser.region": "文件浏览器", "browser.breadcrumb": "文件夹路径", "browser.sharedFolder": "共享文件夹",
     "browser.new": "新建", "browser.sort": "排序", "browser.layout": "布局", "browser.listView": "列表视图",
     "browser.gridView": "网格视图", "browser.refresh": "刷新", "browser.actions": "操作",
     "browser.moreFor": "{name} 的更多操作", "browser.moreActions": "更多操作",
