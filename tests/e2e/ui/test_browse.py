@@ -352,3 +352,19 @@ def test_type_filter_shows_only_images(owner: Owner) -> None:
     expect(images).to_have_attribute("aria-pressed", "true")
     images.click()
     expect(owner.row(folder)).to_be_visible()
+
+
+def test_on_a_phone_a_tap_opens_a_folder(browser: Any, ui_server: Server) -> None:
+    context = browser.new_context(base_url=ui_server.base, locale="en-US", viewport={"width": 390, "height": 780},
+                                  is_mobile=True, has_touch=True)
+    try:
+        phone = Owner(context.new_page(), ui_server.api)
+        folder = unique("Pocket")
+        phone.file(f"{folder}/inside.txt")
+        phone.open()
+        phone.row(folder).tap()
+        expect(phone.row("inside.txt")).to_be_visible()
+        expect(phone.page.get_by_role("navigation", name="Folder path").get_by_text(folder)).to_be_visible()
+        phone.page.screenshot(path=str(ARTIFACTS / "test_browse_phone.png"))
+    finally:
+        context.close()
