@@ -206,7 +206,9 @@ def test_cancel_removes_the_upload_and_its_session(uploader: Uploader, tmp_path:
     expect(uploader.row(name)).to_have_count(0)
     assert uploader.info(name)["code"] != 0
     # No session holds the name any more: a new upload to it is accepted.
-    again = uploader.api.put("/file/upload", {"uri": f"cloudreve://my/{name}", "size": 1}, uploader.token)
+    policy = uploader.api.get("/file", uploader.token, params={"uri": "cloudreve://my"})["data"]["storage_policy"]
+    again = uploader.api.put("/file/upload", {"uri": f"cloudreve://my/{name}", "size": 1, "policy_id": policy["id"]},
+                             uploader.token)
     assert again["code"] == 0, again
 
 
@@ -219,6 +221,7 @@ def test_name_conflicts_offer_replace_keep_both_and_skip(uploader: Uploader, tmp
     uploader.choose("Upload files", [on_disk(tmp_path, name, 5000) for name in answers])
     for _ in answers:
         dialog = uploader.page.get_by_role("dialog", name="The name is already taken")
+        dialog.wait_for()
         asked = next(name for name in answers if dialog.get_by_text(name).count())
         dialog.get_by_role("button", name=answers[asked]).click()
         expect(dialog.get_by_text(asked)).to_have_count(0)
