@@ -248,3 +248,30 @@ def test_apply_to_all_answers_every_conflict_once(uploader: Uploader, tmp_path: 
     for name in names:
         expect(uploader.row(name.replace(".txt", " (1).txt"))).to_contain_text("10 B")
     expect(dialog).to_have_count(0)
+
+
+def test_on_a_phone_the_interrupted_upload_resumes_from_its_panel_entry(uploader: Uploader, tmp_path: Path) -> None:
+    page = uploader.page
+    page.set_viewport_size({"width": 390, "height": 780})
+    name = unique("phone") + ".bin"
+    source = on_disk(tmp_path, name, 3 * CHUNK)
+    held: list[Any] = []
+    page.route("**/api/v4/file/upload/*/1", lambda route: held.append(route))
+    uploader.open()
+    uploader.choose("Upload files", [source])
+    wait_until(page, lambda: held)
+    page.unroute("**/api/v4/file/upload/*/1")
+
+    page.reload()
+    panel = uploader.panel()
+    expect(panel).to_contain_text("1 upload(s) not finished")
+    panel.get_by_role("button", name="Hide the upload list").click()
+    expect(panel.get_by_role("list")).to_be_hidden()
+    panel.get_by_role("button", name="Show the upload list").click()
+    sent = chunk_indexes(page)
+    with page.expect_file_chooser() as chooser:
+        panel.get_by_role("button", name=f"Select {name} again to resume").click()
+    chooser.value.set_files(source)
+    expect(panel).to_contain_text("Uploads complete")
+    assert sent == [1, 2]
+    assert uploader.content(name) == source.read_bytes()

@@ -189,7 +189,7 @@ async function open(task, entityType) {
       if (!(err instanceof ApiError) || err.code !== OBJECT_EXISTS || type === "version" || task.state === "cancelled") throw err;
       if (number === 0) {
         const choice = await decide(task);
-        if (choice === SKIP) { task.state = "skipped"; return false; }
+        if (choice === SKIP) { if (task.state !== "cancelled") task.state = "skipped"; return false; }
         if (choice === OVERWRITE) { type = "version"; continue; }
       }
       number += 1;
