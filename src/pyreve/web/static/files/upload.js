@@ -106,11 +106,20 @@ function pump() {
   }
 }
 
+// Files finishing together (a folder of small files) make one reload per folder, not one per file.
+const changedFolders = new Set();
+let announceTimer = 0;
+
 function announce(task) {
-  const folder = parentOf(task.uri);
-  emit("files-changed", { uri: folder });
-  if (task.batch && task.batch.base !== folder) emit("files-changed", { uri: task.batch.base });
-  emit("capacity-changed");
+  changedFolders.add(parentOf(task.uri));
+  if (task.batch) changedFolders.add(task.batch.base);
+  announceTimer ||= setTimeout(() => {
+    announceTimer = 0;
+    const folders = [...changedFolders];
+    changedFolders.clear();
+    folders.forEach((uri) => emit("files-changed", { uri }));
+    emit("capacity-changed");
+  }, 200);
 }
 
 async function run(task) {
