@@ -73,7 +73,8 @@ export function enqueue(base, entries, { folders = [] } = {}) {
   const batch = { base, size: entries.length, decision: null, asking: Promise.resolve() };
   for (const { file, path } of entries) {
     const uri = under(base, path);
-    const waiting = tasks.find((task) => task.state === "interrupted" && task.origin === uri && wire.sameFile(task.record, file));
+    const waiting = tasks.find((task) => (task.state === "interrupted" || task.state === "failed") && task.record
+      && task.origin === uri && wire.sameFile(task.record, file));
     if (waiting) {
       Object.assign(waiting, { file, batch, state: "waiting" });
       continue;
@@ -133,7 +134,11 @@ async function run(task) {
         task.transfer = transferOf(saved);
         Object.assign(task, { record: saved, uri: saved.uri, name: baseName(saved.uri), loaded: loadedOf(saved) });
       } else {
-        if (saved) await discardSession(saved.sessionId, saved.uri);
+        if (saved) {
+          // Another file now goes to that name: the unfinished session of the old one is given up.
+          tasks = tasks.filter((other) => other === task || other.transfer?.sessionId !== saved.sessionId);
+          await discardSession(saved.sessionId, saved.uri);
+        }
         if (!await open(task, "")) return;
       }
     }
