@@ -275,3 +275,19 @@ def test_on_a_phone_the_interrupted_upload_resumes_from_its_panel_entry(uploader
     expect(panel).to_contain_text("Uploads complete")
     assert sent == [1, 2]
     assert uploader.content(name) == source.read_bytes()
+
+
+def test_cancel_all_stops_every_upload(uploader: Uploader, tmp_path: Path) -> None:
+    page = uploader.page
+    names = [unique("stalled") + ".bin" for _ in range(2)]
+    held: list[Any] = []
+    page.route("**/api/v4/file/upload/*/1", lambda route: held.append(route))
+    uploader.open()
+    uploader.choose("Upload files", [on_disk(tmp_path, name, 2 * CHUNK) for name in names])
+    wait_until(page, lambda: len(held) == 2)
+    uploader.panel().get_by_role("button", name="Cancel all").click()
+    expect(uploader.panel().get_by_text("Cancelled")).to_have_count(2)
+    expect(uploader.panel().get_by_role("button", name="Cancel all")).to_be_hidden()
+    for name in names:
+        wait_until(page, lambda name=name: uploader.info(name)["code"] != 0)
+        expect(uploader.row(name)).to_have_count(0)
