@@ -64,7 +64,7 @@ function renderPins(host) {
   clear(host);
   if (!pins.length) return;
   host.append(h("h3.nav-heading", null, t("nav.pins")),
-    pins.map((pin) => navItem(homeUrl(pin.uri), "pin", pin.name || parseUri(pin.uri)?.elements.at(-1) || pin.uri,
+    ...pins.map((pin) => navItem(homeUrl(pin.uri), "pin", pin.name || parseUri(pin.uri)?.elements.at(-1) || pin.uri,
       (p, u) => p === "/home" && u === pin.uri)));
   markActive(host.closest(".sidebar") || host);
 }

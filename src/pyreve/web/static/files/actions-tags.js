@@ -2,7 +2,7 @@
 // "customize:icon_color" = colour.
 import { h, dialog, toast, toastError, iconButton, clear } from "../core/dom.js";
 import { t } from "../core/i18n.js";
-import { registerAction } from "./registry.js";
+import { registerAction, registerDecoration } from "./registry.js";
 import { batchCall, filesChanged, canChange, owned } from "./actions-util.js";
 
 const TAG_PREFIX = "tag:";
@@ -102,4 +102,9 @@ registerAction({
   id: "tags", icon: "tag", label: () => t("actions.tags"), order: 65,
   when: (files, view) => canChange(view) && owned(files),
   run: (files) => editTags(files).catch(toastError),
+});
+
+registerDecoration((file) => {
+  const tags = tagsOf(file);
+  return tags.length ? h("span.tag-chips.row-tags", { "aria-label": t("actions.tagsLabel") }, tags.map(tagChip)) : null;
 });

@@ -39,21 +39,26 @@ creator("new-file", "file", "file", "actions.newFile", "actions.fileName", "acti
 
 // ---- download ----
 
+// Group permission bit 4: the server may zip several files or folders into one download.
+const ARCHIVE_DOWNLOAD = 4;
+const mayArchive = () => hasCapability(currentUser()?.group?.permission, ARCHIVE_DOWNLOAD);
+
 async function download(files) {
-  if (single(files) && !isFolder(files[0])) {
-    const { urls } = await post("/file/url", { uris: [files[0].path], download: true });
-    startDownload(urls[0].url, files[0].name);
+  if ((files.length > 1 && mayArchive()) || isFolder(files[0])) {
+    const { urls } = await post("/file/url", { uris: files.map((f) => f.path), archive: true });
+    startDownload(urls[0].url, "archive.zip");
     return;
   }
-  const { urls } = await post("/file/url", { uris: files.map((f) => f.path), archive: true });
-  startDownload(urls[0].url, "archive.zip");
+  // Without archives, several files download one by one.
+  const { urls } = await post("/file/url", { uris: files.map((f) => f.path), download: true });
+  urls.forEach((u, i) => startDownload(u.url, files[i].name));
 }
 
 registerAction({
   id: "download", icon: "download", label: () => t("actions.download"), order: 20, toolbar: true,
   // Double-click downloads files that have no preview (the preview action comes first for the others).
   default: true,
-  when: (files, view) => canDownload(files, view),
+  when: (files, view) => canDownload(files, view) && (mayArchive() || onlyFiles(files)),
   run: (files) => download(files).catch(toastError),
 });
 
@@ -167,12 +172,11 @@ registerAction({
 // ---- direct links ----
 
 function linkRow(name, link) {
-  const label = t("actions.copyLink", { name });
   return h("li.link-row", null,
-    h("label.field", null, h("span", null, name),
-      h("span.link-value", null,
-        h("input", { type: "text", readonly: true, value: link, "aria-label": name, onfocus: (e) => e.target.select() }),
-        iconButton("copy", label, () => copyText(link)))));
+    h("span.link-name", null, name),
+    h("span.link-value", null,
+      h("input", { type: "text", readonly: true, value: link, "aria-label": name, onfocus: (e) => e.target.select() }),
+      iconButton("copy", t("actions.copyLink", { name }), () => copyText(link))));
 }
 
 registerAction({

@@ -9,7 +9,7 @@ import { navigate } from "../core/router.js";
 import { register as registerShortcut } from "../core/shortcuts.js";
 import { formatSize, formatDate } from "../core/format.js";
 import { parseUri, buildUri, homeUrl, withoutQuery, MY_ROOT } from "../core/uri.js";
-import { actionsFor, defaultActionFor, creatorsFor, registeredActions } from "./registry.js";
+import { actionsFor, defaultActionFor, creatorsFor, registeredActions, decorationsFor, folderToolsFor } from "./registry.js";
 import { createListView } from "./list-view.js";
 import { CAP, hasCapability, isFolder, isShortcut, fileIcon, canHaveThumbnail, folderOf, thumbnailUrl, forgetThumbnail } from "./browse-util.js";
 import "../locales/browser.js";
@@ -266,6 +266,10 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
         label: typeof c.label === "function" ? c.label() : c.label, icon: c.icon, run: () => c.run(view),
       }))) }, icon("add"), h("span", null, t("browser.new"))));
     }
+    if (!state.error) {
+      children.push(...folderToolsFor(view).map((tool) => h("button.fb-tool", { type: "button", onclick: () => tool.run(view) },
+        icon(tool.icon), h("span", null, typeof tool.label === "function" ? tool.label() : tool.label))));
+    }
     const orders = state.props?.order_by_options;
     if (orders?.length && !view.isSearch) {
       children.push(iconButton("sort", t("browser.sort"), (e) => sortMenu(e.currentTarget)));
@@ -345,14 +349,21 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
       h("div.fb-cell.fb-actions", { role: "columnheader" }, h("span.visually-hidden", null, t("browser.actions"))));
   }
 
+  // The colour a person chose for this entry's icon (metadata customize:icon_color).
+  function iconColor(file) {
+    const color = file.metadata?.["customize:icon_color"];
+    return color ? { color } : undefined;
+  }
+
   function renderRow(file, index) {
     const selected = state.selected.has(file.path);
     const focused = index === state.focus;
     const nameCell = h("div.fb-cell.fb-name", { role: "gridcell" },
-      h("span.fb-icon", { "data-type": fileIcon(file) }, icon(fileIcon(file))),
+      h("span.fb-icon", { "data-type": fileIcon(file), style: iconColor(file) }, icon(fileIcon(file))),
       h("span.fb-label", null, h("span.fb-filename", { title: file.name }, file.name),
         view.isSearch ? h("a.fb-where", { href: homeUrl(folderOf(file)), "data-link": true }, whereLabel(file)) : null,
-        view.isTrash && file.metadata?.["sys:restore_uri"] ? h("span.fb-where", null, t("browser.trashedFrom", { where: originalFolder(file) })) : null));
+        view.isTrash && file.metadata?.["sys:restore_uri"] ? h("span.fb-where", null, t("browser.trashedFrom", { where: originalFolder(file) })) : null,
+        decorationsFor(file, view)));
     const row = h("div.fb-row", {
       role: "row", "aria-selected": String(selected), dataset: { name: file.name, index: String(index) },
       class: [selected ? "selected" : "", focused ? "focused" : "", isFolder(file) ? "folder" : "file"].filter(Boolean).join(" "),

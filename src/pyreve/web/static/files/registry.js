@@ -49,6 +49,25 @@ export function defaultActionFor(file, view) {
   return actionsFor([file], view).find((a) => a.default) || null;
 }
 
+// Buttons of a folder's toolbar that act on the folder itself, e.g. "Empty trash":
+//   registerFolderTool({ id, icon, label, when: (view) => boolean, run: (view) => ... })
+const folderTools = [];
+
+export function registerFolderTool(tool) { folderTools.push(tool); }
+
+export function folderToolsFor(view) {
+  return folderTools.filter((tool) => { try { return tool.when(view); } catch { return false; } });
+}
+
+// Marks shown under an entry's name (tags…): registerDecoration((file, view) => Node|null).
+const decorations = [];
+
+export function registerDecoration(render) { decorations.push(render); }
+
+export function decorationsFor(file, view) {
+  return decorations.map((render) => { try { return render(file, view); } catch { return null; } });
+}
+
 export function creatorsFor(view) {
   return creators.filter((c) => !c.when || c.when(view));
 }

@@ -4,7 +4,7 @@ import { emit } from "../core/events.js";
 import { confirmDialog, toast, toastError } from "../core/dom.js";
 import { t } from "../core/i18n.js";
 import { TRASH_ROOT, MY_ROOT } from "../core/uri.js";
-import { registerAction, registerCreator } from "./registry.js";
+import { registerAction, registerFolderTool } from "./registry.js";
 import { batchCall, single } from "./actions-util.js";
 
 registerAction({
@@ -42,10 +42,9 @@ registerAction({
   },
 });
 
-// The trash's "New" menu has nothing to create; emptying it is the one thing to do there.
-registerCreator({
-  id: "empty-trash", icon: "delete", label: () => t("actions.emptyTrash"), order: 90,
-  when: (view) => view.isTrash,
+registerFolderTool({
+  id: "empty-trash", icon: "delete", label: () => t("actions.emptyTrash"),
+  when: (view) => view.isTrash && view.files().length > 0,
   run: async () => {
     if (!await confirmDialog(t("actions.emptyTrash"), t("actions.emptyTrashConfirm"), { confirmLabel: t("actions.emptyTrash"), danger: true })) return;
     try {

@@ -1,0 +1,285 @@
+"""File actions in the browser: create, rename, move and copy, trash, downloads, versions, tags, pins, links."""
+
+from __future__ import annotations
+
+import json
+import uuid
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import Api, Server
+from tests.e2e.helpers import update_user
+
+ADMIN_GROUP = 1  # the only built-in group allowed to download archives
+
+
+class Owner:
+    """An account with files made through the API, and a browser page already signed in as it."""
+
+    def __init__(self, page: Any, api: Api, group: Callable[[str], None] | None = None):
+        email, password = api.sign_up()
+        if group:
+            group(email)
+        self.session = api.sign_in(email, password)
+        self.token: str = self.session["token"]["access_token"]
+        self.api = api
+        self.page = page
+        page.add_init_script(f"localStorage.setItem('pyreve.session', {json.dumps(json.dumps(self.session))})")
+
+    def folder(self, path: str) -> dict[str, Any]:
+        made = self.api.post("/file/create", {"uri": f"cloudreve://my/{path}", "type": "folder"}, self.token)
+        assert made["code"] == 0, made
+        return made["data"]  # type: ignore[no-any-return]
+
+    def file(self, path: str, content: bytes = b"hello") -> dict[str, Any]:
+        made = self.api.call("PUT", "/file/content", self.token, params={"uri": f"cloudreve://my/{path}"},
+                             content=content, headers={"Content-Type": "application/octet-stream"})
+        assert made["code"] == 0, made
+        return made["data"]  # type: ignore[no-any-return]
+
+    def names(self, uri: str = "cloudreve://my") -> set[str]:
+        listed = self.api.get("/file", self.token, params={"uri": uri, "page_size": 500})
+        assert listed["code"] == 0, listed
+        return {f["name"] for f in listed["data"]["files"]}
+
+    def content(self, path: str) -> bytes:
+        urls = self.api.post("/file/url", {"uris": [f"cloudreve://my/{path}"]}, self.token)
+        assert urls["code"] == 0, urls
+        return httpx.get(urls["data"]["urls"][0]["url"]).content
+
+    def open(self, uri: str = "cloudreve://my") -> None:
+        self.page.goto("/home?path=" + quote(uri, safe=""))
+        self.grid().wait_for()
+
+    def grid(self) -> Any:
+        return self.page.get_by_role("grid", name="Files")
+
+    def row(self, name: str) -> Any:
+        return self.grid().locator(f'[role=row][data-name="{name}"]')
+
+    def act(self, name: str, action: str) -> None:
+        """Right-click an entry and choose an action from its menu."""
+        self.row(name).click(button="right")
+        self.page.get_by_role("menuitem", name=action).click()
+
+    def dialog(self) -> Any:
+        return self.page.get_by_role("dialog")
+
+
+@pytest.fixture
+def owner(page: Any, ui_api: Api) -> Owner:
+    return Owner(page, ui_api)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def test_new_folder_appears_in_the_list(owner: Owner) -> None:
+    owner.open()
+    owner.page.get_by_role("button", name="New").click()
+    owner.page.get_by_role("menuitem", name="New folder").click()
+    name = unique("Reports")
+    owner.dialog().get_by_label("Folder name").fill(name)
+    owner.dialog().get_by_role("button", name="Create").click()
+    expect(owner.row(name)).to_be_visible()
+    assert name in owner.names()
+
+
+def test_new_text_file_appears_in_the_list(owner: Owner) -> None:
+    owner.open()
+    owner.page.get_by_role("button", name="New").click()
+    owner.page.get_by_role("menuitem", name="New text file").click()
+    name = unique("todo") + ".txt"
+    owner.dialog().get_by_label("File name").fill(name)
+    owner.page.keyboard.press("Enter")
+    expect(owner.row(name)).to_be_visible()
+
+
+def test_rename_with_f2_shows_the_new_name(owner: Owner) -> None:
+    old, new = unique("draft") + ".txt", unique("final") + ".txt"
+    owner.file(old)
+    owner.open()
+    owner.row(old).click()
+    owner.page.keyboard.press("F2")
+    field = owner.dialog().get_by_label("New name")
+    expect(field).to_have_value(old)
+    field.fill(new)
+    owner.dialog().get_by_role("button", name="Rename").click()
+    expect(owner.row(new)).to_be_visible()
+    expect(owner.row(old)).to_have_count(0)
+
+
+def test_rename_to_a_taken_name_explains_it_in_the_dialog(owner: Owner) -> None:
+    first, second = unique("a") + ".txt", unique("b") + ".txt"
+    owner.file(first)
+    owner.file(second)
+    owner.open()
+    owner.act(first, "Rename")
+    owner.dialog().get_by_label("New name").fill(second)
+    owner.dialog().get_by_role("button", name="Rename").click()
+    expect(owner.dialog().get_by_role("alert")).to_have_text("That name is already taken in this folder.")
+
+
+def test_move_to_another_folder_with_the_picker(owner: Owner) -> None:
+    target, name = unique("Archive"), unique("notes") + ".txt"
+    owner.folder(f"{target}/Inner")
+    owner.file(name)
+    owner.open()
+    owner.act(name, "Move to…")
+    picker = owner.dialog()
+    picker.get_by_role("button", name=target).click()
+    expect(picker.get_by_role("button", name="Inner")).to_be_visible()
+    picker.get_by_role("button", name="Move here").click()
+    expect(owner.row(name)).to_have_count(0)
+    owner.row(target).dblclick()
+    expect(owner.row(name)).to_be_visible()
+    expect(owner.row("Inner")).to_be_visible()
+
+
+def test_copy_keeps_both(owner: Owner) -> None:
+    target, name = unique("Backup"), unique("report") + ".txt"
+    owner.folder(target)
+    owner.file(name, b"copy me")
+    owner.open()
+    owner.act(name, "Copy to…")
+    owner.dialog().get_by_role("button", name=target).click()
+    owner.dialog().get_by_role("button", name="Copy here").click()
+    expect(owner.page.get_by_text(f"Copied to {target}")).to_be_visible()
+    expect(owner.row(name)).to_be_visible()
+    assert name in owner.names(f"cloudreve://my/{target}")
+    assert owner.content(f"{target}/{name}") == b"copy me"
+
+
+def test_delete_to_trash_then_restore(owner: Owner) -> None:
+    folder, name = unique("Work"), unique("plan") + ".txt"
+    owner.file(f"{folder}/{name}")
+    owner.open(f"cloudreve://my/{folder}")
+    owner.row(name).click()
+    owner.page.keyboard.press("Delete")
+    owner.dialog().get_by_role("button", name="Delete").click()
+    expect(owner.row(name)).to_have_count(0)
+
+    owner.page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Trash").click()
+    expect(owner.row(name)).to_be_visible()
+    owner.act(name, "Restore")
+    expect(owner.row(name)).to_have_count(0)
+
+    owner.open(f"cloudreve://my/{folder}")
+    expect(owner.row(name)).to_be_visible()
+
+
+def test_delete_forever_and_empty_the_trash(owner: Owner) -> None:
+    first, second = unique("old") + ".txt", unique("older") + ".txt"
+    for name in (first, second):
+        owner.file(name)
+    owner.api.delete("/file", {"uris": [f"cloudreve://my/{first}", f"cloudreve://my/{second}"]}, owner.token)
+    owner.open("cloudreve://trash")
+    owner.act(first, "Delete forever")
+    owner.dialog().get_by_role("button", name="Delete forever").click()
+    expect(owner.row(first)).to_have_count(0)
+    expect(owner.row(second)).to_be_visible()
+
+    owner.page.get_by_role("button", name="Empty trash").click()
+    owner.dialog().get_by_role("button", name="Empty trash").click()
+    expect(owner.row(second)).to_have_count(0)
+    expect(owner.page.get_by_text("Trash emptied")).to_be_visible()
+    assert owner.names("cloudreve://trash") == set()
+
+
+def test_download_one_file(owner: Owner) -> None:
+    name = unique("data") + ".bin"
+    payload = uuid.uuid4().bytes * 100
+    owner.file(name, payload)
+    owner.open()
+    with owner.page.expect_download() as info:
+        owner.act(name, "Download")
+    download = info.value
+    assert download.suggested_filename == name
+    assert Path(download.path()).read_bytes() == payload
+
+
+def test_download_two_files_as_one_archive(page: Any, ui_server: Server) -> None:
+    owner = Owner(page, ui_server.api, lambda email: update_user(ui_server, email, wait=False, group_users=ADMIN_GROUP))
+    folder = unique("Batch")
+    owner.file(f"{folder}/one.txt", b"first")
+    owner.file(f"{folder}/two.txt", b"second")
+    owner.open(f"cloudreve://my/{folder}")
+    owner.row("one.txt").click()
+    owner.row("two.txt").click(modifiers=["Control"])
+    with owner.page.expect_download() as info:
+        owner.act("two.txt", "Download")
+    with zipfile.ZipFile(Path(info.value.path())) as archive:
+        assert {n: archive.read(n) for n in archive.namelist()} == {"one.txt": b"first", "two.txt": b"second"}
+
+
+def test_restore_an_older_version(owner: Owner) -> None:
+    name = unique("essay") + ".txt"
+    owner.file(name, b"first draft")
+    owner.file(name, b"second draft")
+    owner.open()
+    owner.act(name, "Versions")
+    versions = owner.dialog().get_by_role("list", name="Versions").get_by_role("listitem")
+    expect(versions).to_have_count(2)
+    expect(versions.first.get_by_text("Current")).to_be_visible()
+    versions.nth(1).get_by_role("button", name="Restore this version").click()
+    expect(versions.nth(1).get_by_text("Current")).to_be_visible()
+    assert owner.content(name) == b"first draft"
+
+
+def test_tag_with_a_colour_stays_after_reload(owner: Owner) -> None:
+    name = unique("invoice") + ".pdf"
+    owner.file(name, b"%PDF-1.4")
+    owner.open()
+    owner.act(name, "Tags and colour")
+    editor = owner.dialog()
+    editor.get_by_label("Tag name").fill("urgent")
+    editor.get_by_role("group", name="Tag colour").get_by_label("Red").check()
+    editor.get_by_role("button", name="Add tag").click()
+    editor.get_by_role("button", name="Save").click()
+    expect(owner.page.get_by_text("Tags saved")).to_be_visible()
+    owner.page.reload()
+    expect(owner.row(name).get_by_text("urgent")).to_be_visible()
+    listed = owner.api.get("/file/info", owner.token, params={"uri": f"cloudreve://my/{name}"})
+    assert listed["data"]["metadata"]["tag:urgent"] == "#e53935"
+
+
+def test_pin_a_folder_to_the_sidebar_and_open_it(owner: Owner) -> None:
+    folder = unique("Pinned")
+    owner.file(f"{folder}/inside.txt")
+    owner.open()
+    owner.act(folder, "Pin to sidebar")
+    pin = owner.page.get_by_role("navigation", name="Main navigation").get_by_role("link", name=folder)
+    expect(pin).to_be_visible()
+    pin.click()
+    expect(owner.row("inside.txt")).to_be_visible()
+    assert quote(folder) in owner.page.url
+
+
+def test_direct_link_is_created_and_downloads_the_file(owner: Owner, ui_server: Server) -> None:
+    name = unique("public") + ".txt"
+    owner.file(name, b"for everyone")
+    owner.open()
+    owner.act(name, "Get direct link")
+    link = owner.dialog().get_by_role("textbox", name=name, exact=True).input_value()
+    assert link.startswith(ui_server.base + "/f/")
+    assert httpx.get(link, follow_redirects=True).content == b"for everyone"
+
+
+def test_details_show_size_location_and_owner(owner: Owner) -> None:
+    folder, name = unique("Docs"), unique("spec") + ".txt"
+    owner.file(f"{folder}/{name}", b"x" * 2048)
+    owner.open(f"cloudreve://my/{folder}")
+    owner.act(name, "Details")
+    details = owner.dialog()
+    expect(details.get_by_role("heading")).to_have_text(f"Details of {name}")
+    expect(details.get_by_text("2.00 KB").first).to_be_visible()
+    expect(details.get_by_text(f"My files/{folder}")).to_be_visible()
+    expect(details.get_by_text("(You)")).to_be_visible()
