@@ -157,9 +157,8 @@ def test_a_reload_mid_upload_resumes_without_sending_finished_chunks(uploader: U
     uploader.open()
     uploader.choose("Upload files", [source])
     wait_until(page, lambda: held)
+    page.reload()  # before unroute, which would let the held chunk through
     page.unroute("**/api/v4/file/upload/*/6")
-
-    page.reload()
     expect(uploader.panel()).to_contain_text("Stopped at 37%")
     sent = chunk_indexes(page)
     uploader.choose("Upload files", [source])
@@ -260,9 +259,8 @@ def test_on_a_phone_the_interrupted_upload_resumes_from_its_panel_entry(uploader
     uploader.open()
     uploader.choose("Upload files", [source])
     wait_until(page, lambda: held)
+    page.reload()  # before unroute, which would let the held chunk through
     page.unroute("**/api/v4/file/upload/*/1")
-
-    page.reload()
     panel = uploader.panel()
     expect(panel).to_contain_text("1 upload(s) not finished")
     panel.get_by_role("button", name="Hide the upload list").click()
