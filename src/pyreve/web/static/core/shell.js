@@ -94,14 +94,18 @@ function buildTopbar(toggleSidebar) {
     navigate(homeUrl(`${MY_ROOT}?${new URLSearchParams({ name: q, case_folding: "true" })}`));
   } }, icon("search"), search);
   registerShortcut("/", () => { search.focus(); }, t("shortcut.search"));
-  const avatarImg = h("img.avatar", { src: avatarUrl(user), alt: "", width: 32, height: 32 });
+  // No picture yet (the server answers 404): a person icon instead of a broken image.
+  const avatarFallback = h("span.avatar.avatar-fallback", { hidden: true }, icon("user"));
+  const avatarImg = h("img.avatar", { src: avatarUrl(user), alt: "", width: 32, height: 32,
+    onerror: () => { avatarImg.hidden = true; avatarFallback.hidden = false; },
+    onload: () => { avatarImg.hidden = false; avatarFallback.hidden = true; } });
   const avatar = h("button.avatar-button", { type: "button", "aria-label": t("nav.account"), title: user.nickname || user.email,
     onclick: (e) => openMenu(e.currentTarget, [
       { label: currentUser().nickname || currentUser().email, icon: "user", run: () => navigate("/settings") },
       "-",
       { label: t("nav.settings"), icon: "settings", run: () => navigate("/settings") },
       { label: t("nav.signOut"), icon: "logout", run: async () => { await signOut(); navigate("/session", { replace: true }); } },
-    ]) }, avatarImg);
+    ]) }, avatarImg, avatarFallback);
   // The settings page changes the nickname and picture: follow it.
   subscriptions.push(on("session", (next) => {
     if (!next?.user) return;

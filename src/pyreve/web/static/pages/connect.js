@@ -142,7 +142,7 @@ export default {
     const render = () => {
       clear(listHost);
       if (!accounts.length) listHost.append(h("p.empty", { role: "listitem" }, t("connect.empty")));
-      else listHost.append(accounts.map(row));
+      else listHost.append(...accounts.map(row));
       more.hidden = !nextToken;
     };
 
