@@ -101,7 +101,7 @@ def test_two_factor_sign_in_after_enabling_it(page: Any, ui_api: Api) -> None:
     page.get_by_role("button", name="Enable two-factor authentication").click()
     dialog = page.get_by_role("dialog", name="Set up two-factor authentication")
     expect(dialog.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
-    secret = dialog.get_by_label("Setup key").inner_text().replace(" ", "")
+    secret = dialog.get_by_label("Setup key", exact=True).inner_text().replace(" ", "")
     totp = pyotp.TOTP(secret)
     dialog.get_by_label("Enter the 6-digit code the app shows").fill("000000" if totp.now() != "000000" else "111111")
     dialog.get_by_role("button", name="Enable two-factor authentication").click()

@@ -25,9 +25,15 @@ export function section(id, title, ...children) {
     h(`h2#${id}-title`, null, title), children);
 }
 
-/** One label above its control. */
+let fieldCount = 0;
+
+/** One label above its control; a hint below it, read out as the control's description. */
 export function field(label, control, hint) {
-  return h("label.field", null, h("span", null, label), control, hint ? h("small.muted", null, hint) : null);
+  fieldCount += 1;
+  control.id ||= `settings-field-${fieldCount}`;
+  const hintEl = hint ? h(`small.muted#${control.id}-hint`, null, hint) : null;
+  if (hintEl) control.setAttribute("aria-describedby", hintEl.id);
+  return h("div.field", null, h("label", { for: control.id }, label), control, hintEl);
 }
 
 /** Group permission flag `n` from the boolset the user object carries (base64, little-endian bits). */
