@@ -218,3 +218,15 @@ def test_silent_refresh_keeps_the_person_signed_in(page: Any, server_factory: An
     assert "/home" in page.url
     expect(file_list(page)).to_be_visible()
     assert page.evaluate("JSON.parse(localStorage.getItem('pyreve.session')).token.access_token") != first
+
+    # A refresh lost on the network keeps the session; the next one succeeds.
+    page.route("**/session/token/refresh", lambda route: route.abort())
+    with page.expect_request("**/session/token/refresh"):
+        file_list(page).get_by_role("link", name="My shares").click()
+    page.unroute("**/session/token/refresh")
+    assert page.evaluate("localStorage.getItem('pyreve.session')") is not None
+    with page.expect_response("**/session/token/refresh") as again:
+        file_list(page).get_by_role("link", name="My files").click()
+    assert again.value.json()["code"] == 0
+    page.wait_for_url("**/home**")
+    expect(file_list(page)).to_be_visible()

@@ -152,7 +152,8 @@ export function captchaField(enabled) {
       image.alt = errorMessage(err);
     }
   };
-  el.append(h("div.captcha-row", null, image, iconButton("refresh", t("session.captchaRefresh"), () => { renew(); input.focus(); })));
+  // The picture first, then where to type what it shows.
+  el.insertBefore(h("div.captcha-row", null, image, iconButton("refresh", t("session.captchaRefresh"), () => { renew(); input.focus(); })), input);
   renew();
   return { el, values: () => ({ captcha: input.value.trim(), ticket }), renew };
 }
