@@ -145,6 +145,8 @@ export function toastError(err) {
 
 // ---- dialogs ----
 
+let dialogCount = 0;
+
 /**
  * A modal dialog. `body` is a node (or list); `actions` are [{label, primary?, danger?, value?, run?}].
  * `run(close)` may be async; throwing keeps the dialog open and shows the error inside it.
@@ -153,7 +155,9 @@ export function toastError(err) {
 export function dialog({ title, body, actions = [], wide = false, onOpen }) {
   return new Promise((resolve) => {
     const errorBox = h("p.dialog-error", { role: "alert", hidden: true });
-    const el = h("dialog.dialog" + (wide ? ".wide" : ""), { "aria-labelledby": "dlg-title" });
+    // Its own title id: a dialog opened from another one (a folder picker) must not take the first one's name.
+    const titleId = `dlg-title-${++dialogCount}`;
+    const el = h("dialog.dialog" + (wide ? ".wide" : ""), { "aria-labelledby": titleId });
     const close = (value) => { el.close(); el.remove(); resolve(value); };
     const buttons = actions.map((a) => h(`button${a.primary ? ".primary" : ""}${a.danger ? ".danger" : ""}`, {
       type: a.primary ? "submit" : "button",
@@ -167,7 +171,7 @@ export function dialog({ title, body, actions = [], wide = false, onOpen }) {
       },
     }, a.label));
     const form = h("form.dialog-form", { method: "dialog" },
-      h("header.dialog-head", null, h("h2#dlg-title", null, title), iconButton("close", t("common.close"), () => close())),
+      h("header.dialog-head", null, h(`h2#${titleId}`, null, title), iconButton("close", t("common.close"), () => close())),
       h("div.dialog-body", null, body), errorBox, buttons.length ? h("footer.dialog-actions", null, buttons) : null);
     form.addEventListener("submit", (e) => { e.preventDefault(); buttons.find((b) => b.type === "submit")?.click(); });
     el.append(form);

@@ -60,11 +60,18 @@ function accountDialog(account, user) {
   const readonly = h("input", { type: "checkbox", name: "readonly", checked: hasOption(account?.options, OPTION.readonly) });
   const proxy = h("input", { type: "checkbox", name: "proxy", checked: hasOption(account?.options, OPTION.proxy) });
   const mayProxy = groupAllows(user, PERMISSION.webdavProxy);
+  const browse = h("button", { type: "button", onclick: async () => {
+    const { pickFolder } = await import("../files/picker.js");
+    let start = folderUri(folder.value);
+    if (parseUri(start)?.fs !== "my") start = MY_ROOT;
+    const chosen = await pickFolder({ title: t("connect.pickTitle"), confirmLabel: t("connect.pickHere"), start });
+    if (chosen) folder.value = folderLabel(chosen);
+  } }, t("connect.browse"));
   return dialog({
     title: account ? t("connect.editTitle") : t("connect.createTitle"),
     body: [
       field(t("connect.name"), name, t("connect.nameHint")),
-      field(t("connect.folder"), folder, t("connect.folderHint")),
+      h("div.folder-field", null, field(t("connect.folder"), folder, t("connect.folderHint")), browse),
       h("label.check", null, readonly, h("span", null, t("connect.readonly"))),
       mayProxy ? h("label.check", null, proxy, h("span", null, t("connect.proxy"))) : null,
     ],
