@@ -21,18 +21,23 @@ export function tagsOf(file) {
 
 /** A small coloured label for a tag, for rows and dialogs. */
 export function tagChip({ name, color }) {
-  return h("span.tag-chip", { style: color ? { "--tag-color": color } : undefined }, name);
+  return withVariable(h("span.tag-chip", null, name), "--tag-color", color);
+}
+
+// Custom properties cannot be assigned through element.style's fields.
+function withVariable(el, variable, value) {
+  if (value) el.style.setProperty(variable, value);
+  return el;
 }
 
 /** Radio buttons for a colour; `none` adds a "no colour" choice. Returns {element, value()}. */
 function colorChoice(legend, groupName, selected, { none = false } = {}) {
   const options = [...(none ? [["none", ""]] : []), ...PALETTE];
-  const inputs = options.map(([name, color]) => h("input.swatch", {
+  const inputs = options.map(([name, color]) => withVariable(h("input.swatch", {
     type: "radio", name: groupName, value: color, checked: color === selected,
     "aria-label": name === "none" ? t("actions.colorNone") : t(`color.${name}`),
     title: name === "none" ? t("actions.colorNone") : t(`color.${name}`),
-    style: color ? { "--swatch": color } : undefined,
-  }));
+  }), "--swatch", color));
   if (!inputs.some((i) => i.checked)) inputs[0].checked = true;
   return {
     element: h("fieldset.swatches", null, h("legend", null, legend), inputs),

@@ -88,7 +88,9 @@ registerAction({
 
 async function moveOrCopy(files, view, copy) {
   const dst = await pickFolder({
-    title: t(copy ? "actions.copyTitle" : "actions.moveTitle", { n: files.length }),
+    title: single(files)
+      ? t(copy ? "actions.copyOne" : "actions.moveOne", { name: files[0].name })
+      : t(copy ? "actions.copyTitle" : "actions.moveTitle", { n: files.length }),
     confirmLabel: t(copy ? "actions.copyHere" : "actions.moveHere"),
     start: view.isSearch ? parentUri(files[0].path) : view.uri,
     exclude: files.filter(isFolder).map((f) => f.path),

@@ -1,6 +1,7 @@
 // A dialog that browses the user's own folders and resolves with the chosen folder's URI.
-import { get } from "../core/api.js";
-import { h, icon, clear, dialog, errorMessage } from "../core/dom.js";
+import { get, post } from "../core/api.js";
+import { emit } from "../core/events.js";
+import { h, icon, clear, dialog, errorMessage, promptDialog } from "../core/dom.js";
 import { t } from "../core/i18n.js";
 import { MY_ROOT, parseUri, buildUri, joinUri } from "../core/uri.js";
 import { isFolder } from "./browse-util.js";
@@ -62,11 +63,24 @@ export function pickFolder({ title, confirmLabel, start = MY_ROOT, exclude = [] 
     return h("button.text.picker-crumb", { type: "button", onclick: () => show(uri) }, label);
   }
 
+  // A destination that does not exist yet: make it here, then go into it.
+  async function newFolder() {
+    const here = current;
+    const made = await promptDialog(t("actions.newFolder"), {
+      label: t("actions.folderName"), value: t("actions.untitledFolder"), confirmLabel: t("actions.create"),
+      submit: (name) => post("/file/create", { uri: joinUri(here, name.trim()), type: "folder", err_on_conflict: true }),
+    });
+    if (!made?.path) return;
+    emit("files-changed", { uri: here });
+    show(made.path);
+  }
+
   show(start);
   return dialog({
     title,
     body: h("div.picker", null, trail, list, status),
     actions: [
+      { label: t("actions.newFolder"), run: newFolder },
       { label: t("common.cancel") },
       { label: confirmLabel, primary: true, run: (close) => close(current) },
     ],
