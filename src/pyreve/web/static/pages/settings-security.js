@@ -10,8 +10,8 @@ function passwordInput(name, autocomplete, minlength) {
   return h("input", { type: "password", name, autocomplete, required: true, minlength, maxlength: 128 });
 }
 
-function passwordForm(prefs) {
-  const current = passwordInput("current_password", "current-password", prefs.passwordless ? 0 : 4);
+function passwordForm() {
+  const current = passwordInput("current_password", "current-password", 4);
   const next = passwordInput("new_password", "new-password", 6);
   const again = passwordInput("new_password_again", "new-password", 6);
   const error = h("p.form-error", { role: "alert", hidden: true });
@@ -41,7 +41,7 @@ function passwordForm(prefs) {
     navigate("/session", { replace: true });
   } },
   h("h3", null, t("settings.password")),
-  prefs.passwordless ? null : field(t("settings.currentPassword"), current),
+  field(t("settings.currentPassword"), current),
   field(t("settings.newPassword"), next, t("settings.passwordHint")),
   field(t("settings.newPasswordAgain"), again),
   error, submit);
@@ -157,5 +157,7 @@ function twoFactorBlock(prefs) {
 }
 
 export function securitySection(prefs) {
-  return section("settings-security", t("settings.security"), h("div.settings-columns", null, passwordForm(prefs), twoFactorBlock(prefs)));
+  // An account without a password (it signs in with a passkey only) has none to change.
+  const password = prefs.passwordless ? null : passwordForm();
+  return section("settings-security", t("settings.security"), h("div.settings-columns", null, password, twoFactorBlock(prefs)));
 }
