@@ -149,15 +149,25 @@ def test_forgot_password_on_a_phone(page: Any, ui_api: Api, ui_server: Server, m
     page.get_by_role("button", name="Send reset link").click()
     expect(page.get_by_role("heading", name="Check your mailbox")).to_be_visible()
 
-    page.goto(mail_link(mailbox.wait_for(email), "/session/reset", ui_server))
+    link = mail_link(mailbox.wait_for(email), "/session/reset", ui_server)
+    page.goto(link)
     expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
     page.get_by_label("New password", exact=True).fill("brand-new-pass")
     page.get_by_label("Confirm new password").fill("brand-new-pass")
     page.get_by_role("button", name="Change password").click()
     expect(page.get_by_text("Your password has been changed. Sign in with the new one.")).to_be_visible()
     assert ui_api.post("/session/token", {"email": email, "password": old_password})["code"] == 40080
+    sign_in_link = page.get_by_role("link", name="Sign in").get_attribute("href")
 
-    page.get_by_role("link", name="Sign in").click()
+    # The link works once.
+    page.goto(link)
+    page.get_by_label("New password", exact=True).fill("another-pass")
+    page.get_by_label("Confirm new password").fill("another-pass")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.get_by_role("alert")).to_have_text("This link has expired or was already used.")
+
+    page.goto(sign_in_link)
+
     expect(page.get_by_label("Email")).to_have_value(email)
     page.get_by_label("Password", exact=True).fill("brand-new-pass")
     page.get_by_role("button", name="Sign in").click()
