@@ -75,6 +75,21 @@ def test_uploaded_picture_is_served_as_the_avatar(page: Any, ui_api: Api, ui_ser
     assert hashlib.sha256(again.content).digest() != hashlib.sha256(served.content).digest()
 
 
+def test_gravatar_replaces_the_uploaded_picture(page: Any, ui_api: Api, ui_server: Server) -> None:
+    email, password = ui_api.sign_up()
+    session = ui_api.sign_in(email, password)
+    token, user_id = session["token"]["access_token"], session["user"]["id"]
+    ui_api.call("PUT", "/user/setting/avatar", token, content=png((0, 0, 255)), headers={"Content-Type": "image/png"})
+    page.goto("/session")
+    page.evaluate("s => localStorage.setItem('pyreve.session', s)", json.dumps(session))
+    page.goto("/settings")
+    page.get_by_role("button", name="Use Gravatar").click()
+    expect(page.get_by_text("Your Gravatar picture is used now.")).to_be_visible()
+    served = httpx.get(f"{ui_server.base}/api/v4/user/avatar/{user_id}?nocache=true")
+    assert served.status_code == 302
+    assert hashlib.md5(email.lower().encode()).hexdigest() in served.headers["location"]
+
+
 def test_password_change_then_sign_in_with_the_new_one(page: Any, ui_api: Api) -> None:
     email, old = open_signed_in(page, ui_api)
     page.get_by_label("Current password").fill(old)
