@@ -70,7 +70,7 @@ function signInForm(card, query, config, message = "") {
 function twoFactorForm(card, query, sessionId, restart) {
   const code = field(t("session.code"), {
     type: "text", name: "otp", inputmode: "numeric", autocomplete: "one-time-code", pattern: "[0-9]{6}",
-    maxlength: 6, required: true, autofocus: true, class: "otp-input", title: t("session.codeFormat"),
+    maxlength: 6, required: true, autofocus: true, class: "session-otp", title: t("session.codeFormat"),
   });
   const form = h("form.session-form", null, code.el, h("button.primary", { type: "submit" }, t("session.verify")));
   wireForm(form, async () => {
