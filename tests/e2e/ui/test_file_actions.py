@@ -162,6 +162,25 @@ def test_move_into_a_folder_made_in_the_picker(owner: Owner) -> None:
     assert owner.names(f"cloudreve://my/{made}") == {name}
 
 
+def test_partial_failure_lists_what_failed_and_why(owner: Owner) -> None:
+    gone, kept = unique("lost") + ".txt", unique("kept") + ".txt"
+    folder = unique("Gone")
+    owner.file(f"{folder}/{gone}")
+    owner.file(kept)
+    owner.api.delete("/file", {"uris": [f"cloudreve://my/{folder}/{gone}", f"cloudreve://my/{kept}"]}, owner.token)
+    owner.api.delete("/file", {"uris": [f"cloudreve://my/{folder}"], "skip_soft_delete": True}, owner.token)
+    owner.open("cloudreve://trash")
+    owner.row(gone).click()
+    owner.row(kept).click(modifiers=["Control"])
+    owner.act(kept, "Restore")
+    report = owner.page.get_by_role("dialog", name="Some items could not be processed")
+    expect(report.get_by_role("listitem")).to_have_text(f"{gone}: That folder does not exist.")
+    report.get_by_role("button", name="Close").last.click()
+    expect(owner.row(kept)).to_have_count(0)
+    expect(owner.row(gone)).to_be_visible()
+    assert kept in owner.names()
+
+
 def test_copy_keeps_both(owner: Owner) -> None:
     target, name = unique("Backup"), unique("report") + ".txt"
     owner.folder(target)
@@ -279,6 +298,10 @@ def test_pin_a_folder_to_the_sidebar_and_open_it(owner: Owner) -> None:
     pin.click()
     expect(owner.row("inside.txt")).to_be_visible()
     assert quote(folder) in owner.page.url
+
+    owner.page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="My files").click()
+    owner.act(folder, "Unpin from sidebar")
+    expect(pin).to_have_count(0)
 
 
 def test_direct_link_is_created_and_downloads_the_file(owner: Owner, ui_server: Server) -> None:
