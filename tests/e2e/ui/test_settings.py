@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -12,6 +13,7 @@ from typing import Any
 import httpx
 import pyotp
 from PIL import Image
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.conftest import Api, Server
@@ -32,6 +34,14 @@ def png(colour: tuple[int, int, int]) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (64, 64), colour).save(out, "PNG")
     return out.getvalue()
+
+
+def dismiss_toasts(page: Any) -> None:
+    """Close the notices on screen, so the next one is known to come from the next action."""
+    notices = page.get_by_role("status").get_by_role("button", name="Close")
+    while notices.count():
+        with contextlib.suppress(PlaywrightError):  # it may go away by itself meanwhile
+            notices.first.click(timeout=1000)
 
 
 def test_nickname_change_shows_in_the_account_menu_after_reload(page: Any, ui_api: Api) -> None:
@@ -65,12 +75,13 @@ def test_uploaded_picture_is_served_as_the_avatar(page: Any, ui_api: Api, ui_ser
     expect(top).to_have_attribute("src", re.compile(r"\?v=\d+$"))
     assert page.evaluate("img => img.complete && img.naturalWidth > 0", top.element_handle())
 
+    dismiss_toasts(page)
     second = tmp_path / "again.png"
     second.write_bytes(png((20, 160, 40)))
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Upload picture").click()
     chooser.value.set_files(str(second))
-    expect(page.get_by_text("Profile picture updated.").last).to_be_visible()
+    expect(page.get_by_text("Profile picture updated.")).to_be_visible()
     again = httpx.get(avatar)
     assert hashlib.sha256(again.content).digest() != hashlib.sha256(served.content).digest()
 
@@ -184,10 +195,11 @@ def test_version_retention_is_saved(page: Any, ui_api: Api) -> None:
     token = ui_api.sign_in(email, password)["token"]["access_token"]
     prefs = ui_api.get("/user/setting", token)["data"]
     assert prefs["version_retention_max"] == 3 and prefs["version_retention_ext"] == ["docx", "md"]
+    dismiss_toasts(page)
     page.get_by_label("Keep previous versions of files").uncheck()
     expect(page.get_by_label("Versions to keep per file")).to_be_hidden()
     page.get_by_role("region", name="File versions").get_by_role("button", name="Save").click()
-    expect(page.get_by_text("Settings saved.").last).to_be_visible()
+    expect(page.get_by_text("Settings saved.")).to_be_visible()
     assert ui_api.get("/user/setting", token)["data"]["version_retention_enabled"] is False
 
 
