@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from tests.conftest import Api, Server
 from tests.e2e.helpers import update_user
 
-ADMIN_GROUP = 1  # the only built-in group allowed to download archives
+ADMIN_GROUP, USER_GROUP = 1, 2  # only the Admin group may download archives
 
 
 class Owner:
@@ -255,6 +255,41 @@ def test_download_two_files_as_one_archive(page: Any, ui_server: Server) -> None
         owner.act("two.txt", "Download")
     with zipfile.ZipFile(Path(info.value.path())) as archive:
         assert {n: archive.read(n) for n in archive.namelist()} == {"one.txt": b"first", "two.txt": b"second"}
+
+
+def test_without_archive_permission_several_files_download_one_by_one(page: Any, ui_server: Server) -> None:
+    # The first account of a server is an administrator: make sure this one is not.
+    owner = Owner(page, ui_server.api, lambda email: update_user(ui_server, email, wait=False, group_users=USER_GROUP))
+    folder = unique("Loose")
+    owner.file(f"{folder}/one.txt", b"first")
+    owner.file(f"{folder}/two.txt", b"second")
+    owner.open(f"cloudreve://my/{folder}")
+    downloads: list[Any] = []
+    owner.page.on("download", lambda download: downloads.append(download))
+    owner.row("one.txt").click()
+    owner.row("two.txt").click(modifiers=["Control"])
+    owner.act("two.txt", "Download")
+    for _ in range(50):
+        if len(downloads) == 2:
+            break
+        owner.page.wait_for_timeout(100)
+    assert {d.suggested_filename: Path(d.path()).read_bytes() for d in downloads} == {
+        "one.txt": b"first", "two.txt": b"second"}
+
+
+def test_delete_an_old_version(owner: Owner) -> None:
+    name = unique("log") + ".txt"
+    owner.file(name, b"v1")
+    owner.file(name, b"v2")
+    owner.open()
+    owner.act(name, "Versions")
+    versions = owner.dialog().get_by_role("list", name="Versions").get_by_role("listitem")
+    expect(versions).to_have_count(2)
+    versions.nth(1).get_by_role("button", name="Delete this version").click()
+    owner.page.get_by_role("dialog", name="Delete this version").get_by_role("button", name="Delete").click()
+    expect(versions).to_have_count(1)
+    expect(owner.page.get_by_text("This file has only one version.")).to_be_visible()
+    assert owner.content(name) == b"v2"
 
 
 def test_restore_an_older_version(owner: Owner) -> None:
