@@ -8,7 +8,7 @@ import { on, emit } from "../core/events.js";
 import { navigate } from "../core/router.js";
 import { register as registerShortcut } from "../core/shortcuts.js";
 import { formatSize, formatDate } from "../core/format.js";
-import { parseUri, buildUri, homeUrl, withoutQuery, MY_ROOT } from "../core/uri.js";
+import { parseUri, buildUri, homeUrl, withoutQuery, parentUri, MY_ROOT } from "../core/uri.js";
 import { actionsFor, defaultActionFor, creatorsFor, registeredActions, decorationsFor, folderToolsFor } from "./registry.js";
 import { createListView } from "./list-view.js";
 import { CAP, hasCapability, isFolder, isShortcut, fileIcon, canHaveThumbnail, folderOf, thumbnailUrl, forgetThumbnail } from "./browse-util.js";
@@ -529,7 +529,12 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
 
   function open(file) {
     if (!file) return;
-    if (isShortcut(file)) { view.navigate(file.metadata["sys:shared_redirect"]); return; }
+    if (isShortcut(file)) {
+      // A saved shared file points at the file itself: show the shared folder that holds it.
+      const target = file.metadata["sys:shared_redirect"];
+      view.navigate(isFolder(file) ? target : parentUri(target));
+      return;
+    }
     if (isFolder(file)) {
       if (hasCapability(state.capability, CAP.enter) || view.isSearch) view.navigate(file.path);
       return;
