@@ -17,53 +17,20 @@ Reports p50/p99 in milliseconds and the ratio of the share page's p50 to the own
 from __future__ import annotations
 
 import argparse
-import socket
 import sqlite3
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+from bench_server import fill, free_port, start
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PASSWORD = "bench-password-1"
 PAGE = 100
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start(data: Path, port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([sys.executable, "-m", "pyreve.cli", "--data-dir", str(data), "serve", "--listen",
-                             f"127.0.0.1:{port}", "--workers", "1"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(600):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v4/site/ping", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("server did not start")
-
-
-def fill(db: Path, parent_id: int, owner_id: int, count: int) -> None:
-    now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
-    with sqlite3.connect(db, timeout=60) as conn:
-        conn.executemany(
-            "INSERT INTO files (type, name, owner_id, size, file_children, is_symbolic, created_at, updated_at)"
-            " VALUES (0, ?, ?, ?, ?, 0, ?, ?)",
-            ((f"file-{i:06d}.bin", owner_id, (i * 7919) % 100_000, parent_id, now, now) for i in range(count)))
 
 
 def ok(response: httpx.Response) -> None:

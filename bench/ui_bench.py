@@ -26,18 +26,15 @@ import json
 import os
 import platform
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
-import sys
 import tempfile
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+from bench_server import fill, free_port, start
 from playwright.sync_api import sync_playwright
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -58,36 +55,6 @@ new MutationObserver((changes, observer) => {
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start(data: Path, port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([sys.executable, "-m", "pyreve.cli", "--data-dir", str(data), "serve", "--listen",
-                             f"127.0.0.1:{port}", "--workers", "1"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(600):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v4/site/ping", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("server did not start")
-
-
-def fill(db: Path, parent_id: int, owner_id: int, count: int) -> None:
-    now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
-    with sqlite3.connect(db, timeout=60) as conn:
-        conn.executemany(
-            "INSERT INTO files (type, name, owner_id, size, file_children, is_symbolic, created_at, updated_at)"
-            " VALUES (0, ?, ?, ?, ?, 0, ?, ?)",
-            ((f"file-{i:04d}.txt", owner_id, (i * 7919) % 100_000, parent_id, now, now) for i in range(count)))
-
-
 def prepare(base: str, data: Path, files: int) -> dict[str, Any]:
     """An account with a folder `big` of `files` entries, listed by name; returns its session."""
     client = httpx.Client(base_url=base, timeout=60)
@@ -99,7 +66,7 @@ def prepare(base: str, data: Path, files: int) -> dict[str, Any]:
     assert made.json()["code"] == 0, made.text
     with sqlite3.connect(data / "cloudreve.db") as conn:
         parent, owner = conn.execute("SELECT id, owner_id FROM files WHERE name = 'big'").fetchone()
-    fill(data / "cloudreve.db", parent, owner, files)
+    fill(data / "cloudreve.db", parent, owner, files, name="file-{:04d}.txt")
     view = {"page_size": 100, "view": "list", "order": "name", "order_direction": "asc"}
     saved = client.patch("/api/v4/file/view", json={"uri": "cloudreve://my/big", "view": view}, headers=auth)
     assert saved.json()["code"] == 0, saved.text

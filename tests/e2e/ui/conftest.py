@@ -6,12 +6,17 @@ screenshot of the page is saved under ``tests/artifacts/ui/<test name>.png``.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+import httpx
 import pytest
 from playwright.sync_api import sync_playwright
 
@@ -50,9 +55,11 @@ def ui_api(ui_server: Server) -> Api:
     return ui_server.api
 
 
-@pytest.fixture
-def page(browser: Any, ui_server: Server, request: pytest.FixtureRequest) -> Iterator[Any]:
-    context = browser.new_context(base_url=ui_server.base, viewport={"width": 1280, "height": 800},
+@contextmanager
+def browser_page(browser: Any, base: str, screenshot: str) -> Iterator[Any]:
+    """A page in a fresh browser context; its end state is saved as `<screenshot>.png`, and any uncaught
+    error in the page fails the test."""
+    context = browser.new_context(base_url=base, viewport={"width": 1280, "height": 800},
                                   accept_downloads=True, locale="en-US")
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     page = context.new_page()
@@ -61,10 +68,16 @@ def page(browser: Any, ui_server: Server, request: pytest.FixtureRequest) -> Ite
     yield page
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:
-        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / f"{screenshot}.png"), full_page=True)
     finally:
         context.close()
     assert not errors, f"uncaught errors in the page: {errors}"
+
+
+@pytest.fixture
+def page(browser: Any, ui_server: Server, request: pytest.FixtureRequest) -> Iterator[Any]:
+    with browser_page(browser, ui_server.base, request.node.name) as opened:
+        yield opened
 
 
 class Person:
@@ -100,3 +113,84 @@ def person(page: Any, ui_api: Api) -> Person:
     someone = Person(page, ui_api, email, password)
     someone.sign_in()
     return someone
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def start_signed_in(page: Any, session: dict[str, Any]) -> None:
+    """Put a sign-in's session in the page's storage before any of its scripts run, on every page load
+    (signing in is not the flow under test). Documents without storage (a PDF frame, a download) are left alone."""
+    stored = json.dumps(json.dumps(session))
+    page.add_init_script(f"try {{ localStorage.setItem('pyreve.session', {stored}); }} catch {{}}")
+
+
+def open_signed_in(page: Any, api: Api, path: str) -> tuple[str, str]:
+    """A new account whose session is put in the browser once, then `path` opened (signing in is not the
+    flow here; signing out later stays signed out). Returns the email and password."""
+    email, password = api.sign_up()
+    session = api.sign_in(email, password)
+    page.goto("/session")
+    page.evaluate("s => localStorage.setItem('pyreve.session', s)", json.dumps(session))
+    page.goto(path)
+    return email, password
+
+
+class Owner:
+    """An account with files made through the API, and a browser page already signed in as it.
+    `group(email)` runs between sign-up and sign-in (to move the account to another group)."""
+
+    def __init__(self, page: Any, api: Api, group: Callable[[str], None] | None = None):
+        email, password = api.sign_up()
+        if group:
+            group(email)
+        self.session = api.sign_in(email, password)
+        self.token: str = self.session["token"]["access_token"]
+        self.api = api
+        self.page = page
+        start_signed_in(page, self.session)
+
+    def folder(self, path: str) -> dict[str, Any]:
+        made = self.api.post("/file/create", {"uri": f"cloudreve://my/{path}", "type": "folder"}, self.token)
+        assert made["code"] == 0, made
+        return made["data"]  # type: ignore[no-any-return]
+
+    def file(self, path: str, content: bytes = b"hello") -> dict[str, Any]:
+        made = self.api.call("PUT", "/file/content", self.token, params={"uri": f"cloudreve://my/{path}"},
+                             content=content, headers={"Content-Type": "application/octet-stream"})
+        assert made["code"] == 0, made
+        return made["data"]  # type: ignore[no-any-return]
+
+    def names(self, uri: str = "cloudreve://my") -> set[str]:
+        listed = self.api.get("/file", self.token, params={"uri": uri, "page_size": 500})
+        assert listed["code"] == 0, listed
+        return {f["name"] for f in listed["data"]["files"]}
+
+    def content(self, path: str) -> bytes:
+        urls = self.api.post("/file/url", {"uris": [f"cloudreve://my/{path}"]}, self.token)
+        assert urls["code"] == 0, urls
+        return httpx.get(urls["data"]["urls"][0]["url"], timeout=30).content
+
+    def open(self, uri: str = "cloudreve://my") -> None:
+        self.page.goto("/home?path=" + quote(uri, safe=""))
+        self.grid().wait_for()
+
+    def grid(self) -> Any:
+        return self.page.get_by_role("grid", name="Files")
+
+    def row(self, name: str) -> Any:
+        return self.grid().locator(f'[role=row][data-name="{name}"]')
+
+    def act(self, name: str, action: str) -> None:
+        """Right-click an entry and choose an action from its menu."""
+        self.row(name).click(button="right")
+        self.page.get_by_role("menuitem", name=action).click()
+
+    def dialog(self) -> Any:
+        return self.page.get_by_role("dialog")
+
+
+@pytest.fixture
+def owner(page: Any, ui_api: Api) -> Owner:
+    return Owner(page, ui_api)

@@ -3,62 +3,16 @@
 from __future__ import annotations
 
 import io
-import json
 import sqlite3
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
 from tests.conftest import Api, Server
-from tests.e2e.ui.conftest import ARTIFACTS
-
-
-class Owner:
-    """An account with files made through the API, and a browser page signed in as it."""
-
-    def __init__(self, page: Any, api: Api):
-        email, password = api.sign_up()
-        self.session = api.sign_in(email, password)
-        self.token: str = self.session["token"]["access_token"]
-        self.api = api
-        self.page = page
-        # The app keeps its session in localStorage: start signed in, without going through the form.
-        page.add_init_script(f"localStorage.setItem('pyreve.session', {json.dumps(json.dumps(self.session))})")
-
-    def folder(self, path: str) -> dict[str, Any]:
-        made = self.api.post("/file/create", {"uri": f"cloudreve://my/{path}", "type": "folder"}, self.token)
-        assert made["code"] == 0, made
-        return made["data"]  # type: ignore[no-any-return]
-
-    def file(self, path: str, content: bytes = b"hello") -> dict[str, Any]:
-        made = self.api.call("PUT", "/file/content", self.token, params={"uri": f"cloudreve://my/{path}"},
-                             content=content, headers={"Content-Type": "application/octet-stream"})
-        assert made["code"] == 0, made
-        return made["data"]  # type: ignore[no-any-return]
-
-    def open(self, uri: str = "cloudreve://my") -> None:
-        self.page.goto("/home?path=" + quote(uri, safe=""))
-        self.grid().wait_for()
-
-    def grid(self) -> Any:
-        return self.page.get_by_role("grid", name="Files")
-
-    def row(self, name: str) -> Any:
-        return self.grid().locator(f'[role=row][data-name="{name}"]')
-
-
-@pytest.fixture
-def owner(page: Any, ui_api: Api) -> Owner:
-    return Owner(page, ui_api)
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+from tests.e2e.ui.conftest import ARTIFACTS, Owner, unique
 
 
 def test_browse_into_a_folder_by_double_click_and_back_by_breadcrumb(owner: Owner) -> None:

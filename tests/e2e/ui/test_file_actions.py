@@ -2,86 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
-import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import Api, Server
+from tests.conftest import Server
 from tests.e2e.helpers import update_user
+from tests.e2e.ui.conftest import Owner, unique
 
 ADMIN_GROUP, USER_GROUP = 1, 2  # only the Admin group may download archives
-
-
-class Owner:
-    """An account with files made through the API, and a browser page already signed in as it."""
-
-    def __init__(self, page: Any, api: Api, group: Callable[[str], None] | None = None):
-        email, password = api.sign_up()
-        if group:
-            group(email)
-        self.session = api.sign_in(email, password)
-        self.token: str = self.session["token"]["access_token"]
-        self.api = api
-        self.page = page
-        # Start signed in. Documents without storage (a PDF viewer frame, a download) are left alone.
-        session = json.dumps(json.dumps(self.session))
-        page.add_init_script(f"try {{ localStorage.setItem('pyreve.session', {session}); }} catch {{}}")
-
-    def folder(self, path: str) -> dict[str, Any]:
-        made = self.api.post("/file/create", {"uri": f"cloudreve://my/{path}", "type": "folder"}, self.token)
-        assert made["code"] == 0, made
-        return made["data"]  # type: ignore[no-any-return]
-
-    def file(self, path: str, content: bytes = b"hello") -> dict[str, Any]:
-        made = self.api.call("PUT", "/file/content", self.token, params={"uri": f"cloudreve://my/{path}"},
-                             content=content, headers={"Content-Type": "application/octet-stream"})
-        assert made["code"] == 0, made
-        return made["data"]  # type: ignore[no-any-return]
-
-    def names(self, uri: str = "cloudreve://my") -> set[str]:
-        listed = self.api.get("/file", self.token, params={"uri": uri, "page_size": 500})
-        assert listed["code"] == 0, listed
-        return {f["name"] for f in listed["data"]["files"]}
-
-    def content(self, path: str) -> bytes:
-        urls = self.api.post("/file/url", {"uris": [f"cloudreve://my/{path}"]}, self.token)
-        assert urls["code"] == 0, urls
-        return httpx.get(urls["data"]["urls"][0]["url"]).content
-
-    def open(self, uri: str = "cloudreve://my") -> None:
-        self.page.goto("/home?path=" + quote(uri, safe=""))
-        self.grid().wait_for()
-
-    def grid(self) -> Any:
-        return self.page.get_by_role("grid", name="Files")
-
-    def row(self, name: str) -> Any:
-        return self.grid().locator(f'[role=row][data-name="{name}"]')
-
-    def act(self, name: str, action: str) -> None:
-        """Right-click an entry and choose an action from its menu."""
-        self.row(name).click(button="right")
-        self.page.get_by_role("menuitem", name=action).click()
-
-    def dialog(self) -> Any:
-        return self.page.get_by_role("dialog")
-
-
-@pytest.fixture
-def owner(page: Any, ui_api: Api) -> Owner:
-    return Owner(page, ui_api)
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 def test_new_folder_appears_in_the_list(owner: Owner) -> None:

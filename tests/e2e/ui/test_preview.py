@@ -13,15 +13,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import Api
-from tests.e2e.ui.test_file_actions import Owner
+from tests.e2e.ui.conftest import Owner
 
 CONTENT_URL = re.compile(re.escape("/api/v4/file/content/"))
-
-
-@pytest.fixture
-def owner(page: Any, ui_api: Api) -> Owner:
-    return Owner(page, ui_api)
 
 
 def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:

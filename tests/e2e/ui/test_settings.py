@@ -17,17 +17,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.conftest import Api, Server
-from tests.e2e.ui.conftest import Person
-
-
-def open_signed_in(page: Any, api: Api, path: str = "/settings") -> tuple[str, str]:
-    """A new account whose session is put in the browser directly (signing in is not the flow here)."""
-    email, password = api.sign_up()
-    session = api.sign_in(email, password)
-    page.goto("/session")
-    page.evaluate("s => localStorage.setItem('pyreve.session', s)", json.dumps(session))
-    page.goto(path)
-    return email, password
+from tests.e2e.ui.conftest import Person, open_signed_in
 
 
 def png(colour: tuple[int, int, int]) -> bytes:
@@ -45,7 +35,7 @@ def dismiss_toasts(page: Any) -> None:
 
 
 def test_nickname_change_shows_in_the_account_menu_after_reload(page: Any, ui_api: Api) -> None:
-    open_signed_in(page, ui_api)
+    open_signed_in(page, ui_api, "/settings")
     nickname = page.get_by_label("Nickname")
     nickname.fill("Ada Lovelace")
     page.get_by_role("button", name="Save nickname").click()
@@ -57,7 +47,7 @@ def test_nickname_change_shows_in_the_account_menu_after_reload(page: Any, ui_ap
 
 
 def test_uploaded_picture_is_served_as_the_avatar(page: Any, ui_api: Api, ui_server: Server, tmp_path: Any) -> None:
-    open_signed_in(page, ui_api)
+    open_signed_in(page, ui_api, "/settings")
     user_id = page.evaluate("JSON.parse(localStorage.getItem('pyreve.session')).user.id")
     avatar = f"{ui_server.base}/api/v4/user/avatar/{user_id}?nocache=true"
     assert httpx.get(avatar).status_code == 404  # nothing uploaded yet
@@ -102,7 +92,7 @@ def test_gravatar_replaces_the_uploaded_picture(page: Any, ui_api: Api, ui_serve
 
 
 def test_password_change_then_sign_in_with_the_new_one(page: Any, ui_api: Api) -> None:
-    email, old = open_signed_in(page, ui_api)
+    email, old = open_signed_in(page, ui_api, "/settings")
     page.get_by_label("Current password").fill(old)
     page.get_by_label("New password", exact=True).fill("brand-new-secret")
     page.get_by_label("Repeat the new password").fill("not-the-same")
@@ -123,7 +113,7 @@ def test_password_change_then_sign_in_with_the_new_one(page: Any, ui_api: Api) -
 
 
 def test_two_factor_sign_in_after_enabling_it(page: Any, ui_api: Api) -> None:
-    email, password = open_signed_in(page, ui_api)
+    email, password = open_signed_in(page, ui_api, "/settings")
     page.get_by_role("button", name="Enable two-factor authentication").click()
     dialog = page.get_by_role("dialog", name="Set up two-factor authentication")
     expect(dialog.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
@@ -172,7 +162,7 @@ def test_turning_two_factor_off_needs_a_code(page: Any, ui_api: Api) -> None:
 
 
 def test_language_and_theme_preferences(page: Any, ui_api: Api) -> None:
-    email, password = open_signed_in(page, ui_api)
+    email, password = open_signed_in(page, ui_api, "/settings")
     page.get_by_role("combobox", name="Theme").select_option(label="Dark")
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     page.get_by_role("combobox", name="Language").select_option(label="简体中文")
@@ -187,7 +177,7 @@ def test_language_and_theme_preferences(page: Any, ui_api: Api) -> None:
 
 
 def test_version_retention_is_saved(page: Any, ui_api: Api) -> None:
-    email, password = open_signed_in(page, ui_api)
+    email, password = open_signed_in(page, ui_api, "/settings")
     page.get_by_label("Versions to keep per file").fill("3")
     page.get_by_label("Only for these file extensions").fill(".docx, md")
     page.get_by_role("region", name="File versions").get_by_role("button", name="Save").click()
@@ -221,7 +211,7 @@ def test_public_profile_lists_shares_without_password(page: Any, ui_api: Api) ->
 
 
 def test_question_mark_opens_the_shortcut_help(page: Any, ui_api: Api) -> None:
-    open_signed_in(page, ui_api)
+    open_signed_in(page, ui_api, "/settings")
     page.get_by_role("heading", name="Settings").wait_for()
     page.keyboard.press("?")
     help_dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
@@ -233,7 +223,7 @@ def test_question_mark_opens_the_shortcut_help(page: Any, ui_api: Api) -> None:
 
 def test_phone_layout_has_the_menu_button_and_no_sideways_scrolling(page: Any, ui_api: Api) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
-    open_signed_in(page, ui_api)
+    open_signed_in(page, ui_api, "/settings")
     expect(page.get_by_role("heading", name="Settings")).to_be_visible()
     expect(page.get_by_role("button", name="Menu")).to_be_visible()
     widths = page.evaluate("""() => {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import Api, Server
-from tests.e2e.ui.conftest import ARTIFACTS, DEFAULT_TIMEOUT_MS, Person
+from tests.e2e.ui.conftest import Person, browser_page, start_signed_in
 
 
 def upload(api: Api, token: str, name: str, data: bytes) -> str:
@@ -44,19 +43,8 @@ def unique(stem: str, suffix: str = ".txt") -> str:
 @pytest.fixture
 def visitor(browser: Any, ui_server: Server, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A second, signed-out browser: someone who got the link."""
-    context = browser.new_context(base_url=ui_server.base, viewport={"width": 1280, "height": 800},
-                                  accept_downloads=True, locale="en-US")
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    try:
-        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-visitor.png"), full_page=True)
-    finally:
-        context.close()
-    assert not errors, f"uncaught errors in the visitor's page: {errors}"
+    with browser_page(browser, ui_server.base, f"{request.node.name}-visitor") as opened:
+        yield opened
 
 
 @pytest.fixture
@@ -69,8 +57,7 @@ def owner(page: Any, ui_api: Api) -> Person:
 
 
 def sign_in_quietly(page: Any, api: Api, email: str, password: str) -> None:
-    session = api.sign_in(email, password)
-    page.add_init_script(f"localStorage.setItem('pyreve.session', {json.dumps(json.dumps(session))})")
+    start_signed_in(page, api.sign_in(email, password))
 
 
 def link_path(url: str) -> str:

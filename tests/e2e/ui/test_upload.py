@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import Api, Server
 from tests.e2e.transfers import set_policy
+from tests.e2e.ui.conftest import Owner
 
 CHUNK = 64 * 1024
 
@@ -27,26 +25,8 @@ def ui_server(server_factory: Any) -> Server:
     return server
 
 
-class Uploader:
+class Uploader(Owner):
     """An account signed in in the page, with helpers to upload as a person does and check through the API."""
-
-    def __init__(self, page: Any, api: Api):
-        email, password = api.sign_up()
-        self.session = api.sign_in(email, password)
-        self.token: str = self.session["token"]["access_token"]
-        self.api = api
-        self.page = page
-        page.add_init_script(f"localStorage.setItem('pyreve.session', {json.dumps(json.dumps(self.session))})")
-
-    def open(self, uri: str = "cloudreve://my") -> None:
-        self.page.goto("/home?path=" + quote(uri, safe=""))
-        self.grid().wait_for()
-
-    def grid(self) -> Any:
-        return self.page.get_by_role("grid", name="Files")
-
-    def row(self, name: str) -> Any:
-        return self.grid().locator(f'[role=row][data-name="{name}"]')
 
     def panel(self) -> Any:
         return self.page.get_by_role("region", name="Uploads")
@@ -58,18 +38,9 @@ class Uploader:
             self.page.get_by_role("menuitem", name=entry).click()
         chooser.value.set_files(files)
 
-    def file(self, path: str, content: bytes) -> None:
-        made = self.api.call("PUT", "/file/content", self.token, params={"uri": f"cloudreve://my/{path}"},
-                             content=content, headers={"Content-Type": "application/octet-stream"})
-        assert made["code"] == 0, made
-
     def info(self, path: str) -> dict[str, Any]:
         return self.api.get("/file/info", self.token, params={"uri": f"cloudreve://my/{path}"})
 
-    def content(self, path: str) -> bytes:
-        urls = self.api.post("/file/url", {"uris": [f"cloudreve://my/{path}"]}, self.token)
-        assert urls["code"] == 0, urls
-        return httpx.get(urls["data"]["urls"][0]["url"], timeout=30).content
 
 
 @pytest.fixture

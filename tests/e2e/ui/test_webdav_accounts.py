@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
@@ -11,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import Api, Server
 from tests.e2e.dav_helpers import dav_server
+from tests.e2e.ui.conftest import open_signed_in
 
 
 @pytest.fixture(scope="module")
@@ -19,23 +19,13 @@ def ui_server(server_factory: Any) -> Server:
     return dav_server(server_factory)
 
 
-def open_signed_in(page: Any, api: Api, path: str = "/connect") -> tuple[str, str]:
-    """A new account whose session is put in the browser directly (signing in is not the flow here)."""
-    email, password = api.sign_up()
-    session = api.sign_in(email, password)
-    page.goto("/session")
-    page.evaluate("s => localStorage.setItem('pyreve.session', s)", json.dumps(session))
-    page.goto(path)
-    return email, password
-
-
 def propfind(server: Server, email: str, password: str) -> int:
     response = httpx.request("PROPFIND", server.base + "/dav/", auth=(email, password), headers={"Depth": "1"})
     return response.status_code
 
 
 def test_create_use_and_delete_an_account(page: Any, ui_api: Api, ui_server: Server) -> None:
-    email, _ = open_signed_in(page, ui_api)
+    email, _ = open_signed_in(page, ui_api, "/connect")
     expect(page.get_by_text("No WebDAV account yet.")).to_be_visible()
     expect(page.get_by_label("Address", exact=True)).to_have_text(ui_server.base + "/dav")
     expect(page.get_by_label("Username", exact=True)).to_have_text(email)
@@ -67,7 +57,7 @@ def test_create_use_and_delete_an_account(page: Any, ui_api: Api, ui_server: Ser
 
 
 def test_read_only_account_of_one_folder_and_editing_it(page: Any, ui_api: Api, ui_server: Server) -> None:
-    email, account_password = open_signed_in(page, ui_api)
+    email, account_password = open_signed_in(page, ui_api, "/connect")
     token = ui_api.sign_in(email, account_password)["token"]["access_token"]
     assert ui_api.post("/file/create", {"uri": "cloudreve://my/Photos", "type": "folder"}, token)["code"] == 0
 
@@ -114,7 +104,7 @@ def test_group_without_webdav_is_told_so(server_factory: Any, browser: Any) -> N
     context = browser.new_context(base_url=plain.base, locale="en-US")
     try:
         other = context.new_page()
-        open_signed_in(other, plain.api)
+        open_signed_in(other, plain.api, "/connect")
         expect(other.get_by_text("Your user group may not use WebDAV.")).to_be_visible()
         expect(other.get_by_role("button", name="New account")).to_be_disabled()
     finally:
@@ -123,7 +113,7 @@ def test_group_without_webdav_is_told_so(server_factory: Any, browser: Any) -> N
 
 def test_phone_layout_fits(page: Any, ui_api: Api) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
-    open_signed_in(page, ui_api)
+    open_signed_in(page, ui_api, "/connect")
     expect(page.get_by_role("heading", name="WebDAV")).to_be_visible()
     expect(page.get_by_role("button", name="Menu")).to_be_visible()
     widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth,"
