@@ -120,9 +120,9 @@ export async function apiEnvelope(method, path, opts = {}) {
       if (err.name === "AbortError") throw err;
       throw new ApiError(-1, "network", null);
     }
-    if (!(response.headers.get("content-type") || "").includes("json")) {
-      throw new ApiError(response.status || -1, `HTTP ${response.status}`);
-    }
+    const type = response.headers.get("content-type") || "";
+    if (type.includes("event-stream")) return { code: 0, data: await lastEventData(response, "list") };
+    if (!type.includes("json")) throw new ApiError(response.status || -1, `HTTP ${response.status}`);
     return response.json();
   };
   let envelope = await send();
@@ -132,6 +132,19 @@ export async function apiEnvelope(method, path, opts = {}) {
     envelope = await send();
   }
   return envelope;
+}
+
+/**
+ * Searches may be answered as server-sent events (site setting use_sse_for_search): the hits as they
+ * are found, then one `name` event carrying the whole answer's data, which is what callers get.
+ */
+async function lastEventData(response, name) {
+  const text = await response.text();
+  for (const block of text.split("\n\n").reverse()) {
+    if (/^event: ?(.*)$/m.exec(block)?.[1] !== name) continue;
+    return JSON.parse(block.split("\n").filter((line) => line.startsWith("data:")).map((line) => line.slice(5)).join("\n"));
+  }
+  throw new ApiError(-1, "network");
 }
 
 async function request(method, path, opts) {

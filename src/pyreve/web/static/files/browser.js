@@ -3,7 +3,7 @@
 // paging on scroll. Features plug in through files/registry.js; this module only browses.
 import { h, icon, iconButton, openMenu, toastError, errorMessage, append, clear } from "../core/dom.js";
 import { t } from "../core/i18n.js";
-import { get, api, authHeaders, ApiError } from "../core/api.js";
+import { get, api } from "../core/api.js";
 import { on, emit } from "../core/events.js";
 import { navigate } from "../core/router.js";
 import { register as registerShortcut } from "../core/shortcuts.js";
@@ -25,36 +25,6 @@ function sameFolder(a, b) {
   const x = parseUri(a);
   const y = parseUri(b);
   return !!x && !!y && x.fs === y.fs && x.id === y.id && x.elements.join("/") === y.elements.join("/");
-}
-
-/**
- * GET /file. A search may be answered as server-sent events (site setting use_sse_for_search): the
- * final "list" event then carries the whole list response.
- */
-async function listFiles(query, signal) {
-  if (!parseUri(query.uri)?.query) return get("/file", query, { signal });
-  const url = "/api/v4/file?" + new URLSearchParams(Object.entries(query).filter(([, v]) => v !== "" && v !== undefined));
-  let response;
-  try {
-    response = await fetch(url, { headers: { Accept: "application/json, text/event-stream", ...(await authHeaders()) }, signal });
-  } catch (err) {
-    if (err.name === "AbortError") throw err;
-    throw new ApiError(-1, "network");
-  }
-  if (!(response.headers.get("content-type") || "").includes("event-stream")) {
-    const envelope = await response.json().catch(() => ({ code: response.status || -1 }));
-    if (envelope.code !== 0) throw new ApiError(envelope.code, envelope.msg, envelope.data, envelope.correlation_id);
-    return envelope.data;
-  }
-  const text = await response.text();
-  const events = text.split(/\n\n/).map((block) => {
-    const name = /^event: ?(.*)$/m.exec(block)?.[1];
-    const data = block.split("\n").filter((line) => line.startsWith("data:")).map((line) => line.slice(5)).join("\n");
-    return { name, data };
-  });
-  const list = events.find((e) => e.name === "list");
-  if (list) return JSON.parse(list.data);
-  return { files: events.filter((e) => e.name === "file").flatMap((e) => JSON.parse(e.data)), pagination: {} };
 }
 
 function searchParams(uri) { return new URLSearchParams(parseUri(uri)?.query || ""); }
@@ -151,7 +121,7 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     list.element.setAttribute("aria-busy", "true");
     renderStatus();
     try {
-      const data = await listFiles(requestQuery(), abort.signal);
+      const data = await get("/file", requestQuery(), { signal: abort.signal });
       if (generation !== state.generation) return;
       accept(data, false);
       if (!keepScroll) { state.selected.clear(); state.anchor = -1; state.focus = -1; }
@@ -182,7 +152,7 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     renderStatus();
     try {
       const extra = state.nextToken ? { next_page_token: state.nextToken } : { page: state.nextPage };
-      const data = await listFiles(requestQuery(extra), state.abort?.signal);
+      const data = await get("/file", requestQuery(extra), { signal: state.abort?.signal });
       if (generation !== state.generation) return;
       accept(data, true);
       list.extend(state.files, { total: knownTotal() });
