@@ -137,10 +137,32 @@ export function toast(message, kind = "info", { timeout = 4000, action } = {}) {
   return el;
 }
 
+// ---- remedies: a feature offers a way out of an error it knows (force-unlocking a lock conflict) ----
+
+const remedies = [];
+
+/** `remedy`: { applies(err) → bool, label() → string, run(err) → Promise }; offered as a button next to the error. */
+export function registerErrorRemedy(remedy) { remedies.push(remedy); }
+
+const remedyFor = (err) => remedies.find((r) => r.applies(err));
+
 export function toastError(err) {
   if (err?.name === "AbortError") return;
   console.error(err);
-  toast(errorMessage(err), "error", { timeout: 6000 });
+  const remedy = remedyFor(err);
+  toast(errorMessage(err), "error", {
+    timeout: remedy ? 12000 : 6000,
+    action: remedy && { label: remedy.label(), run: () => remedy.run(err).catch(toastError) },
+  });
+}
+
+/** An error inside a dialog: the message, and the remedy's button when there is one (it hides the box once done). */
+function showDialogError(box, err) {
+  const remedy = remedyFor(err);
+  box.replaceChildren(errorMessage(err), remedy ? h("button.text.dialog-remedy", { type: "button", onclick: async () => {
+    try { await remedy.run(err); box.hidden = true; } catch (e) { toastError(e); }
+  } }, remedy.label()) : "");
+  box.hidden = false;
 }
 
 // ---- dialogs ----
@@ -166,7 +188,7 @@ export function dialog({ title, body, actions = [], wide = false, onOpen }) {
         if (!a.run) { close(a.value); return; }
         errorBox.hidden = true;
         buttons.forEach((b) => { b.disabled = true; });
-        try { await a.run(close); } catch (err) { errorBox.textContent = errorMessage(err); errorBox.hidden = false; }
+        try { await a.run(close); } catch (err) { showDialogError(errorBox, err); }
         finally { buttons.forEach((b) => { b.disabled = false; }); }
       },
     }, a.label));

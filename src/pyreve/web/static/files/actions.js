@@ -1,11 +1,12 @@
 // What can be done to files in the browser: create, rename, move/copy, trash, download, pin, direct links.
-// Previews, versions, tags, details and the trash have their own modules, loaded from here.
+// Previews, versions, tags, details, the trash and lock conflicts have their own modules, loaded from here.
 import "../locales/actions.js";
 import "./preview.js";
 import "./versions.js";
 import "./info.js";
 import "./trash.js";
 import "./actions-tags.js";
+import "./locks.js";
 import { post, put, del, currentUser } from "../core/api.js";
 import { emit } from "../core/events.js";
 import { h, promptDialog, confirmDialog, dialog, toast, toastError, iconButton, copyText } from "../core/dom.js";
