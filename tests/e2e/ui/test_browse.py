@@ -273,7 +273,8 @@ def test_trash_lists_deleted_files_with_where_they_came_from_and_offers_nothing_
     deleted = owner.api.call("DELETE", "/file", owner.token, json={"uris": [f"cloudreve://my/{folder}/gone.txt"]})
     assert deleted["code"] == 0, deleted
     owner.open()
-    expect(owner.page.locator("[data-drop-uri]")).to_have_count(1)
+    expect(owner.page.get_by_role("region", name="File browser")).to_have_attribute("data-drop-uri", "cloudreve://my")
+    expect(owner.row(folder)).to_have_attribute("data-drop-uri", f"cloudreve://my/{folder}")
     owner.page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Trash").click()
     expect(owner.row("gone.txt")).to_be_visible()
     expect(owner.row("gone.txt")).to_contain_text(f"From /{folder}")

@@ -80,6 +80,42 @@ def test_move_to_another_folder_with_the_picker(owner: Owner) -> None:
     expect(owner.row("Inner")).to_be_visible()
 
 
+def test_drag_two_files_onto_a_folder_moves_both(owner: Owner) -> None:
+    target, first, second, stays = unique("Inbox"), unique("a") + ".txt", unique("b") + ".txt", unique("c") + ".txt"
+    owner.folder(target)
+    for name in (first, second, stays):
+        owner.file(name)
+    owner.open()
+    owner.row(first).click()
+    owner.row(second).click(modifiers=["Control"])
+    owner.row(second).drag_to(owner.row(target))
+    expect(owner.page.get_by_text(f"Moved to {target}")).to_be_visible()
+    expect(owner.row(first)).to_have_count(0)
+    expect(owner.row(second)).to_have_count(0)
+    expect(owner.row(stays)).to_be_visible()
+    assert {first, second} <= owner.names(f"cloudreve://my/{target}")
+    assert stays in owner.names()
+
+
+def test_drag_onto_a_breadcrumb_moves_up_and_ctrl_drag_copies(owner: Owner) -> None:
+    folder, moved, copied = unique("Deep"), unique("up") + ".txt", unique("twin") + ".txt"
+    owner.folder(folder)
+    owner.file(f"{folder}/{moved}")
+    owner.file(f"{folder}/{copied}", b"same bytes")
+    owner.open(f"cloudreve://my/{folder}")
+    home = owner.page.get_by_role("navigation", name="Folder path").get_by_role("link", name="My files")
+    owner.row(moved).drag_to(home)
+    expect(owner.row(moved)).to_have_count(0)
+
+    owner.page.keyboard.down("Control")
+    owner.row(copied).drag_to(home)
+    owner.page.keyboard.up("Control")
+    expect(owner.page.get_by_text("Copied to My files")).to_be_visible()
+    expect(owner.row(copied)).to_be_visible()
+    assert {moved, copied} <= owner.names()
+    assert owner.content(copied) == b"same bytes"
+
+
 def test_move_into_a_folder_made_in_the_picker(owner: Owner) -> None:
     name, made = unique("photo") + ".txt", unique("Trip")
     owner.file(name)

@@ -137,6 +137,20 @@ export function toast(message, kind = "info", { timeout = 4000, action } = {}) {
   return el;
 }
 
+// ---- drag and drop: the one place being dropped on is outlined ----
+
+let dropTarget = null;
+export function highlightDropTarget(target) {
+  if (dropTarget === target) return;
+  dropTarget?.classList.remove("drop-active");
+  dropTarget = target;
+  target?.classList.add("drop-active");
+}
+// Leaving the outlined place for one that is not a drop target (or the window) clears it.
+document.addEventListener("dragleave", (e) => {
+  if (dropTarget && !dropTarget.contains(e.relatedTarget)) highlightDropTarget(null);
+});
+
 // ---- remedies: a feature offers a way out of an error it knows (force-unlocking a lock conflict) ----
 
 const remedies = [];

@@ -2,7 +2,7 @@
 // the capability checks that decide where an action applies.
 import { apiEnvelope, ApiError } from "../core/api.js";
 import { emit } from "../core/events.js";
-import { dialog, h, errorMessage } from "../core/dom.js";
+import { dialog, h, errorMessage, toast, toastError } from "../core/dom.js";
 import { t } from "../core/i18n.js";
 import { parentUri, parseUri, baseName } from "../core/uri.js";
 import { CAP, hasCapability, isFolder } from "./browse-util.js";
@@ -43,6 +43,18 @@ export function filesChanged(files, ...extra) {
   const folders = new Set(extra.filter(Boolean));
   for (const file of files) folders.add(parentUri(file.path));
   for (const uri of folders) emit("files-changed", { uri });
+}
+
+/** Move (or copy) `files` into the folder `dst`, then tell the listings and the person. */
+export async function transferTo(files, dst, copy) {
+  try {
+    await batchCall("POST", "/file/move", { uris: files.map((f) => f.path), dst, copy }, files);
+    filesChanged(files, dst);
+    if (copy) emit("capacity-changed");
+    toast(t(copy ? "actions.copied" : "actions.moved", { folder: baseName(dst) || t("nav.myFiles") }), "success");
+  } catch (err) {
+    toastError(err);
+  }
 }
 
 export const fsOf = (uri) => parseUri(uri)?.fs || "";

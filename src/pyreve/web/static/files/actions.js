@@ -1,5 +1,5 @@
 // What can be done to files in the browser: create, rename, move/copy, trash, download, pin, direct links.
-// Previews, versions, tags, details, the trash and lock conflicts have their own modules, loaded from here.
+// Previews, versions, tags, details, the trash, lock conflicts and drag-to-move have their own modules, loaded from here.
 import "../locales/actions.js";
 import "./preview.js";
 import "./versions.js";
@@ -7,6 +7,7 @@ import "./info.js";
 import "./trash.js";
 import "./actions-tags.js";
 import "./locks.js";
+import "./drag-move.js";
 import { post, put, del, currentUser } from "../core/api.js";
 import { emit } from "../core/events.js";
 import { h, promptDialog, confirmDialog, dialog, toast, toastError, iconButton, copyText } from "../core/dom.js";
@@ -16,7 +17,7 @@ import { registerAction, registerCreator } from "./registry.js";
 import { isFolder, hasCapability, CAP } from "./browse-util.js";
 import { pickFolder } from "./picker.js";
 import {
-  batchCall, filesChanged, canChange, inMyFiles, canDownload, onlyFiles, single, owned, startDownload,
+  batchCall, filesChanged, transferTo, canChange, inMyFiles, canDownload, onlyFiles, single, owned, startDownload,
 } from "./actions-util.js";
 
 // ---- new folder / new file ----
@@ -96,15 +97,7 @@ async function moveOrCopy(files, view, copy) {
     start: view.isSearch ? parentUri(files[0].path) : view.uri,
     exclude: files.filter(isFolder).map((f) => f.path),
   });
-  if (!dst) return;
-  try {
-    await batchCall("POST", "/file/move", { uris: files.map((f) => f.path), dst, copy }, files);
-    filesChanged(files, dst);
-    if (copy) emit("capacity-changed");
-    toast(t(copy ? "actions.copied" : "actions.moved", { folder: baseName(dst) || t("nav.myFiles") }), "success");
-  } catch (err) {
-    toastError(err);
-  }
+  if (dst) await transferTo(files, dst, copy);
 }
 
 registerAction({

@@ -9,7 +9,7 @@ import { navigate } from "../core/router.js";
 import { register as registerShortcut } from "../core/shortcuts.js";
 import { formatSize, formatDate } from "../core/format.js";
 import { parseUri, buildUri, homeUrl, withoutQuery, parentUri, MY_ROOT } from "../core/uri.js";
-import { actionsFor, defaultActionFor, creatorsFor, registeredActions, decorationsFor, folderToolsFor } from "./registry.js";
+import { actionsFor, defaultActionFor, creatorsFor, registeredActions, decorationsFor, folderToolsFor, DRAG_TYPE } from "./registry.js";
 import { createListView } from "./list-view.js";
 import { CAP, hasCapability, isFolder, isShortcut, fileIcon, canHaveThumbnail, folderOf, thumbnailUrl, forgetThumbnail } from "./browse-util.js";
 import "../locales/browser.js";
@@ -100,6 +100,16 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     const index = Number(row.dataset.index);
     if (!state.selected.has(state.files[index].path)) selectOnly(index);
     actionMenu(null, { x: e.clientX, y: e.clientY });
+  });
+  // Dragging an entry drags the selection (the entry alone when it is not selected); drag-move.js takes the drop.
+  list.element.addEventListener("dragstart", (e) => {
+    const row = e.target.closest?.("[role=row][data-index]");
+    if (!row) return;
+    const index = Number(row.dataset.index);
+    if (!state.selected.has(state.files[index].path)) selectOnly(index);
+    const dragged = selectedFiles().map(({ path, name, type }) => ({ path, name, type }));
+    e.dataTransfer.setData(DRAG_TYPE, JSON.stringify(dragged));
+    e.dataTransfer.effectAllowed = "copyMove";
   });
   const coarsePointer = matchMedia("(pointer: coarse)");
 
@@ -196,14 +206,18 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
   function knownTotal() { return state.exhausted ? state.files.length : -1; }
 
   // ---- rendering ----
+  // Uploads and moves may land in this folder, its subfolders and the folders above it (its breadcrumbs).
+  function acceptsDrops() {
+    return view.fs === "my" && !view.readOnly && !view.isSearch && hasCapability(state.capability, CAP.upload);
+  }
+
   function renderAll(keepScroll) {
     renderCrumbs();
     renderTools();
     renderSearchBar();
     list.setLayout(state.layout);
     list.setItems(state.files, { keepScroll, total: knownTotal() });
-    const accepts = !view.readOnly && !view.isSearch && hasCapability(state.capability, CAP.upload);
-    if (accepts) root.dataset.dropUri = state.folderUri; else delete root.dataset.dropUri;
+    if (acceptsDrops()) root.dataset.dropUri = state.folderUri; else delete root.dataset.dropUri;
     const here = state.parsed.elements.at(-1) || rootName();
     document.title = view.isSearch ? t("browser.searchTitle") : here;
   }
@@ -222,7 +236,8 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
       const last = i === links.length - 1;
       return h("li", null,
         last ? h("span.fb-crumb", { "aria-current": "page" }, link.label)
-          : h("a.fb-crumb", { href: homeUrl(link.uri), "data-link": true }, link.label),
+          : h("a.fb-crumb", { href: homeUrl(link.uri), "data-link": true, draggable: "false",
+            dataset: acceptsDrops() ? { dropUri: link.uri } : {} }, link.label),
         last ? null : icon("chevron"));
     })));
   }
@@ -334,8 +349,11 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
         view.isSearch ? h("a.fb-where", { href: homeUrl(folderOf(file)), "data-link": true }, whereLabel(file)) : null,
         view.isTrash && file.metadata?.["sys:restore_uri"] ? h("span.fb-where", null, t("browser.trashedFrom", { where: originalFolder(file) })) : null,
         decorationsFor(file, view)));
+    const movable = acceptsDrops() && file.owned !== false;
+    const dataset = { name: file.name, index: String(index) };
+    if (movable && isFolder(file)) dataset.dropUri = file.path;
     const row = h("div.fb-row", {
-      role: "row", "aria-selected": String(selected), dataset: { name: file.name, index: String(index) },
+      role: "row", "aria-selected": String(selected), dataset, draggable: movable ? "true" : "false",
       class: [selected ? "selected" : "", focused ? "focused" : "", isFolder(file) ? "folder" : "file"].filter(Boolean).join(" "),
     },
     nameCell,
@@ -352,7 +370,7 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
         if (!url || !row.isConnected) return;
         // A signed URL that expired or broke: back to the icon, and a fresh URL next time.
         const fallback = () => { forgetThumbnail(file); slot.classList.remove("has-thumb"); slot.replaceChildren(icon(fileIcon(file))); };
-        slot.replaceChildren(h("img.fb-thumb", { src: url, alt: "", loading: "lazy", decoding: "async", onerror: fallback }));
+        slot.replaceChildren(h("img.fb-thumb", { src: url, alt: "", loading: "lazy", decoding: "async", draggable: "false", onerror: fallback }));
         slot.classList.add("has-thumb");
       });
     }

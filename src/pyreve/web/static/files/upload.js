@@ -4,7 +4,7 @@
 // it stopped.
 import "../locales/upload.js";
 import { registerCreator } from "./registry.js";
-import { h, toast, errorMessage } from "../core/dom.js";
+import { h, toast, errorMessage, highlightDropTarget } from "../core/dom.js";
 import { t } from "../core/i18n.js";
 import { ApiError, currentUser, post } from "../core/api.js";
 import { emit, on } from "../core/events.js";
@@ -349,30 +349,19 @@ async function dropped(dataTransfer) {
   return out;
 }
 
-let highlighted = null;
-function highlight(target) {
-  if (highlighted === target) return;
-  highlighted?.classList.remove("upload-drop-active");
-  highlighted = target;
-  target?.classList.add("upload-drop-active");
-}
-
 // Files dragged anywhere else must not make the browser leave the app to open them.
 document.addEventListener("dragover", (e) => {
   if (!carriesFiles(e)) return;
   e.preventDefault();
   const target = dropTarget(e);
   e.dataTransfer.dropEffect = target ? "copy" : "none";
-  highlight(target);
-});
-document.addEventListener("dragleave", (e) => {
-  if (highlighted && !highlighted.contains(e.relatedTarget)) highlight(null);
+  highlightDropTarget(target);
 });
 document.addEventListener("drop", async (e) => {
   if (!carriesFiles(e)) return;
   e.preventDefault();
   const target = dropTarget(e);
-  highlight(null);
+  highlightDropTarget(null);
   if (!target) return;
   const base = target.dataset.dropUri;
   try {
