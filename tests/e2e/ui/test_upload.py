@@ -104,19 +104,34 @@ def test_a_folder_from_the_folder_picker_keeps_its_tree(uploader: Uploader, tmp_
     expect(uploader.row("beach.jpg")).to_contain_text("68.4 KB")
 
 
+def drop_file(page: Any, target: str, name: str, text: str) -> None:
+    """Drop a file from the desktop onto the element `target` (a CSS selector), as the browser reports it."""
+    page.evaluate("""([target, name, text]) => {
+        const element = document.querySelector(target);
+        const data = new DataTransfer();
+        data.items.add(new File([text], name, { type: "text/plain" }));
+        for (const type of ["dragenter", "dragover", "drop"]) {
+            element.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: data }));
+        }
+    }""", [target, name, text])
+
+
 def test_a_file_dropped_on_the_list_is_uploaded(uploader: Uploader) -> None:
     uploader.open()
     name = unique("dropped") + ".txt"
-    uploader.page.evaluate("""([name]) => {
-        const target = document.querySelector("[data-drop-uri]");
-        const data = new DataTransfer();
-        data.items.add(new File(["dropped by hand"], name, { type: "text/plain" }));
-        for (const type of ["dragenter", "dragover", "drop"]) {
-            target.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: data }));
-        }
-    }""", [name])
+    drop_file(uploader.page, "[role=grid]", name, "dropped by hand")
     expect(uploader.row(name)).to_contain_text("15 B")
     assert uploader.content(name) == b"dropped by hand"
+
+
+def test_a_file_dropped_on_a_folder_row_is_uploaded_into_it(uploader: Uploader) -> None:
+    folder, name = unique("Drop box"), unique("into") + ".txt"
+    uploader.folder(folder)
+    uploader.open()
+    drop_file(uploader.page, f'[role=row][data-name="{folder}"]', name, "in the folder")
+    expect(uploader.panel()).to_contain_text("Uploads complete")
+    expect(uploader.row(name)).to_have_count(0)
+    assert uploader.content(f"{folder}/{name}") == b"in the folder"
 
 
 def test_a_reload_mid_upload_resumes_without_sending_finished_chunks(uploader: Uploader, tmp_path: Path) -> None:
