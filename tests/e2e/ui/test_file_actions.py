@@ -319,6 +319,24 @@ def test_direct_link_is_created_and_downloads_the_file(owner: Owner, ui_server: 
     assert httpx.get(link, follow_redirects=True).content == b"for everyone"
 
 
+def test_direct_link_listed_in_details_stops_working_once_deleted(owner: Owner) -> None:
+    name = unique("leaked") + ".txt"
+    owner.file(name, b"not any more")
+    made = owner.api.put("/file/source", {"uris": [f"cloudreve://my/{name}"]}, owner.token)
+    assert made["code"] == 0, made
+    link = made["data"][0]["link"]
+    assert httpx.get(link, follow_redirects=True).content == b"not any more"
+    owner.open()
+    owner.act(name, "Details")
+    details = owner.dialog()
+    expect(details.get_by_role("link", name=link)).to_be_visible()
+    expect(details.get_by_text("Downloads: 1")).to_be_visible()
+    details.get_by_role("button", name=f"Delete {link}").click()
+    expect(owner.page.get_by_text("Direct link deleted")).to_be_visible()
+    expect(details.get_by_role("link", name=link)).to_have_count(0)
+    assert httpx.get(link, follow_redirects=True).status_code == 404
+
+
 def test_details_show_size_location_and_owner(owner: Owner) -> None:
     folder, name = unique("Docs"), unique("spec") + ".txt"
     owner.file(f"{folder}/{name}", b"x" * 2048)

@@ -1,6 +1,6 @@
-// The details dialog: type, size, location, dates, storage and owner of one file or folder.
-import { get, currentUser } from "../core/api.js";
-import { h, dialog, toastError } from "../core/dom.js";
+// The details dialog: type, size, location, dates, storage, owner and direct links of one file or folder.
+import { get, del, currentUser } from "../core/api.js";
+import { h, dialog, toast, toastError, iconButton, copyText } from "../core/dom.js";
 import { t } from "../core/i18n.js";
 import { formatSize, formatDate } from "../core/format.js";
 import { parentUri, parseUri } from "../core/uri.js";
@@ -20,6 +20,26 @@ function readableLocation(uri) {
 function row(label, value) {
   if (value === null || value === undefined || value === "") return null;
   return [h("dt", null, label), h("dd", null, value)];
+}
+
+/** The file's direct links, each with its download count, a copy button and a delete button. */
+function directLinks(links) {
+  return h("ul.info-links", null, links.map((link) => {
+    const item = h("li.info-link", null,
+      h("a", { href: link.url, target: "_blank", rel: "noopener noreferrer" }, link.url),
+      h("span.muted", null, t("info.linkDownloads", { n: link.downloaded || 0 })),
+      iconButton("copy", t("info.copyLink", { url: link.url }), () => copyText(link.url)),
+      iconButton("delete", t("info.deleteLink", { url: link.url }), async () => {
+        try {
+          await del(`/file/source/${encodeURIComponent(link.id)}`);
+          item.remove();
+          toast(t("info.linkDeleted"), "success");
+        } catch (err) {
+          toastError(err);
+        }
+      }));
+    return item;
+  }));
 }
 
 async function showInfo(file) {
@@ -46,7 +66,8 @@ async function showInfo(file) {
       row(t("info.storageUsed"), folder ? null : formatSize(ext.storage_used)),
       row(t("info.versions"), !folder && versions ? String(versions) : null),
       row(t("info.shared"), details.shared ? t("info.yes") : null),
-      row(t("info.tags"), tags.length ? h("span.tag-chips", null, tags.map(tagChip)) : null)),
+      row(t("info.tags"), tags.length ? h("span.tag-chips", null, tags.map(tagChip)) : null),
+      row(t("info.directLinks"), ext.direct_links?.length ? directLinks(ext.direct_links) : null)),
     actions: [{ label: t("common.close"), primary: true, value: true }],
   });
 }
