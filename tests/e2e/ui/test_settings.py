@@ -176,6 +176,30 @@ def test_language_and_theme_preferences(page: Any, ui_api: Api) -> None:
     expect(page.get_by_role("heading", name="设置", exact=True)).to_be_visible()
 
 
+def primary_colour(page: Any) -> str:
+    return page.evaluate("getComputedStyle(document.querySelector('button.primary')).backgroundColor")  # type: ignore[no-any-return]
+
+
+def test_theme_colour_follows_the_account_after_reload_and_in_dark(page: Any, ui_api: Api) -> None:
+    email, password = open_signed_in(page, ui_api, "/settings")
+    colours = page.get_by_role("radiogroup", name="Theme colour")
+    expect(colours.get_by_role("radio", name="#1976d2")).to_have_attribute("aria-checked", "true")
+    assert primary_colour(page) == "rgb(25, 118, 210)"  # the site's default theme
+
+    colours.get_by_role("radio", name="#3f51b5").click()
+    expect(page.get_by_text("Settings saved.")).to_be_visible()
+    expect(colours.get_by_role("radio", name="#3f51b5")).to_have_attribute("aria-checked", "true")
+    assert primary_colour(page) == "rgb(63, 81, 181)"
+    token = ui_api.sign_in(email, password)["token"]["access_token"]
+    assert ui_api.get("/user/me", token)["data"]["preferred_theme"] == "#3f51b5"
+
+    page.get_by_role("combobox", name="Theme").select_option(label="Dark")
+    assert primary_colour(page) == "rgb(159, 168, 218)"  # the same theme's dark shade
+    page.reload()
+    expect(page.get_by_role("radio", name="#3f51b5")).to_have_attribute("aria-checked", "true")
+    assert primary_colour(page) == "rgb(159, 168, 218)"
+
+
 def test_version_retention_is_saved(page: Any, ui_api: Api) -> None:
     email, password = open_signed_in(page, ui_api, "/settings")
     page.get_by_label("Versions to keep per file").fill("3")

@@ -5,7 +5,7 @@ import { t, LANGUAGES, currentLanguage, setLanguage } from "../core/i18n.js";
 import { api, get, patch, currentUser, updateUser } from "../core/api.js";
 import { reload } from "../core/router.js";
 import { teardownShell } from "../core/shell.js";
-import { currentTheme, setTheme } from "../core/theme.js";
+import { currentTheme, setTheme, themeColors, currentThemeColor } from "../core/theme.js";
 import { formatDate } from "../core/format.js";
 import { openShortcutHelp } from "../core/help.js";
 import { avatarImage, section, field } from "./settings-common.js";
@@ -67,6 +67,28 @@ function profileSection(user) {
     h("a", { href: `/profile/${encodeURIComponent(user.id)}`, "data-link": true }, t("settings.viewProfile")));
 }
 
+/** The site's theme colours as swatches; choosing one saves it as the account's `preferred_theme`. */
+function themeColorPicker() {
+  const colors = themeColors();
+  if (colors.length < 2) return null;
+  const chosen = currentThemeColor()?.key;
+  const swatches = colors.map((color) => h("button.theme-swatch", {
+    type: "button", role: "radio", "aria-checked": String(color.key === chosen), "aria-label": color.key,
+    title: color.key, style: { background: `linear-gradient(135deg, ${color.light} 50%, ${color.dark} 50%)` },
+    onclick: async (e) => {
+      const swatch = e.currentTarget;
+      try {
+        await patch("/user/setting", { preferred_theme: color.key });
+        updateUser({ preferred_theme: color.key });
+        swatches.forEach((other) => other.setAttribute("aria-checked", String(other === swatch)));
+        toast(t("settings.saved"), "success");
+      } catch (err) { toastError(err); }
+    },
+  }));
+  return h("div.field", null, h("span", null, t("settings.themeColor")),
+    h("div.theme-swatches", { role: "radiogroup", "aria-label": t("settings.themeColor") }, swatches));
+}
+
 function preferencesSection(prefs) {
   const language = h("select", { name: "language", onchange: async () => {
     const code = language.value;
@@ -90,6 +112,7 @@ function preferencesSection(prefs) {
     h("div.settings-grid", null,
       field(t("settings.language"), language),
       field(t("settings.theme"), theme),
+      themeColorPicker(),
       field(t("settings.profileShares"), profileShares)),
     h("button.text", { type: "button", onclick: openShortcutHelp }, t("settings.showShortcuts")));
 }
