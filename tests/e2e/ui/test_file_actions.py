@@ -116,6 +116,25 @@ def test_drag_onto_a_breadcrumb_moves_up_and_ctrl_drag_copies(owner: Owner) -> N
     assert owner.content(copied) == b"same bytes"
 
 
+def test_drag_onto_a_pinned_folder_in_the_sidebar_moves_there(owner: Owner) -> None:
+    pinned, name = unique("Pinned"), unique("filed") + ".txt"
+    owner.folder(pinned)
+    owner.file(name)
+    pin = owner.api.put("/file/pin", {"uri": f"cloudreve://my/{pinned}"}, owner.token)
+    assert pin["code"] == 0, pin
+    owner.open()
+    sidebar = owner.page.get_by_role("navigation", name="Main navigation")
+    owner.row(name).drag_to(sidebar.get_by_role("link", name=pinned))
+    expect(owner.row(name)).to_have_count(0)
+    assert name in owner.names(f"cloudreve://my/{pinned}")
+
+    owner.row(pinned).dblclick()
+    expect(owner.row(name)).to_be_visible()
+    owner.row(name).drag_to(sidebar.get_by_role("link", name="My files"))
+    expect(owner.row(name)).to_have_count(0)
+    assert name in owner.names()
+
+
 def test_move_into_a_folder_made_in_the_picker(owner: Owner) -> None:
     name, made = unique("photo") + ".txt", unique("Trip")
     owner.file(name)

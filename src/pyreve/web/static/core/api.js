@@ -38,6 +38,11 @@ export function updateUser(patch) {
   if (session) saveSession({ ...session, user: { ...session.user, ...patch } });
 }
 
+/** The server's current view of the signed-in user (pins, group, theme changed elsewhere) replaces the stored one. */
+export function refreshUser(user) {
+  if (session && user?.id === session.user?.id) saveSession({ ...session, user });
+}
+
 // Another tab signed in or out: follow it.
 window.addEventListener("storage", (e) => {
   if (e.key === SESSION_KEY) { session = readSession(); emit("session", session); }

@@ -37,11 +37,18 @@ function markActive(sidebar) {
 
 function fsOf(uri) { return parseUri(uri)?.fs || "my"; }
 
+/** Entries dragged (or files dropped) onto a link to a folder of one's own go into that folder. */
+function acceptDrops(link, uri) {
+  const target = parseUri(uri);
+  if (target?.fs === "my" && !target.query) { link.dataset.dropUri = uri; link.draggable = false; }
+  return link;
+}
+
 function buildSidebar() {
   const pins = h("div.pins", { "aria-label": t("nav.pins") });
   const meter = h("div.capacity", { "aria-live": "polite" });
   const sidebar = h("nav.sidebar", { "aria-label": t("nav.main") },
-    navItem(homeUrl(MY_ROOT), "home", t("nav.myFiles"), (p, u) => p === "/home" && (!u || fsOf(u) === "my") && !u.includes("?")),
+    acceptDrops(navItem(homeUrl(MY_ROOT), "home", t("nav.myFiles"), (p, u) => p === "/home" && (!u || fsOf(u) === "my") && !u.includes("?")), MY_ROOT),
     navItem(homeUrl(SHARED_WITH_ME), "share", t("nav.sharedWithMe"), (p, u) => p === "/home" && fsOf(u) === "shared_with_me"),
     navItem(homeUrl(TRASH_ROOT), "trash", t("nav.trash"), (p, u) => p === "/home" && fsOf(u) === "trash"),
     navItem("/shares", "link", t("nav.myShares")),
@@ -64,8 +71,8 @@ function renderPins(host) {
   clear(host);
   if (!pins.length) return;
   host.append(h("h3.nav-heading", null, t("nav.pins")),
-    ...pins.map((pin) => navItem(homeUrl(pin.uri), "pin", pin.name || parseUri(pin.uri)?.elements.at(-1) || pin.uri,
-      (p, u) => p === "/home" && u === pin.uri)));
+    ...pins.map((pin) => acceptDrops(navItem(homeUrl(pin.uri), "pin", pin.name || parseUri(pin.uri)?.elements.at(-1) || pin.uri,
+      (p, u) => p === "/home" && u === pin.uri), pin.uri)));
   markActive(host.closest(".sidebar") || host);
 }
 

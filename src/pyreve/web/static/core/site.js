@@ -1,6 +1,6 @@
-// Public site settings (GET /site/config/basic), loaded once at start and after sign-in/out, and
-// the signed-in user's capacity. Read through siteConfig() anywhere.
-import { get, currentUser } from "./api.js";
+// Public site settings (GET /site/config/basic), loaded once at start and after sign-in/out (with the
+// signed-in user's current profile), and the signed-in user's capacity. Read through siteConfig() anywhere.
+import { get, currentUser, refreshUser } from "./api.js";
 import { emit } from "./events.js";
 
 let basic = {};
@@ -9,6 +9,8 @@ export function siteConfig() { return basic; }
 
 export async function loadSiteConfig() {
   try { basic = await get("/site/config/basic"); } catch { basic = basic || {}; }
+  // The answer carries the signed-in user as the server knows it now.
+  if (basic.user && !basic.user.anonymous) refreshUser(basic.user);
   if (basic.title) document.title = basic.title;
   emit("site-config", basic);
   return basic;

@@ -1,5 +1,7 @@
-// Entries dragged onto a folder (a folder row or a breadcrumb) move there; with Ctrl or Alt held, they are copied.
+// Entries dragged onto a folder (a folder row, a breadcrumb, "My files" or a pin in the sidebar) move there;
+// with Ctrl or Alt held, they are copied.
 import { highlightDropTarget } from "../core/dom.js";
+import { parentUri } from "../core/uri.js";
 import { DRAG_TYPE } from "./registry.js";
 import { transferTo } from "./actions-util.js";
 
@@ -28,5 +30,7 @@ document.addEventListener("drop", (e) => {
   if (!target) return;
   e.preventDefault();
   const files = JSON.parse(e.dataTransfer.getData(DRAG_TYPE) || "[]");
-  if (files.length) transferTo(files, target.dataset.dropUri, copying(e));
+  const dst = target.dataset.dropUri;
+  // Dropped back into the folder they are in: nothing to do.
+  if (files.length && !files.every((file) => parentUri(file.path) === dst)) transferTo(files, dst, copying(e));
 });

@@ -29,7 +29,8 @@
 //   - the list is role="grid" with aria-label "Files"; every entry is role="row" with data-name=<name>,
 //     aria-selected, and shows its name (and size for files);
 //   - the browser's root element carries data-drop-uri=<folder URI> while the folder accepts uploads
-//     (uploads listen for drops there); so do its folder rows and breadcrumb links then, with their URIs;
+//     (uploads listen for drops there); so do its folder rows and breadcrumb links then, with their URIs
+//     (and the sidebar's "My files" and pinned folders, always);
 //   - entries the viewer may move are draggable: a drag carries the selected entries
 //     ([{path, name, type}] as JSON) under the type DRAG_TYPE;
 //   - folders open on double-click/Enter; files run the applicable action with `default: true`.
