@@ -331,13 +331,12 @@ def test_prepare_login_errors(api: Api) -> None:
     assert api.get("/session/prepare")["code"] == 40001
 
 
-# --- passkeys and OpenID are not available ----------------------------------------------------
+# --- OpenID is not available (passkeys: test_passkeys.py) ------------------------------------
 
 @pytest.mark.parametrize("method,path", [
-    ("PUT", "/session/authn"), ("POST", "/session/authn"),
     ("PUT", "/session/openid"), ("POST", "/session/openid"), ("DELETE", "/session/openid/1"),
 ])
-def test_passkey_and_openid_routes_are_switched_off(api: Api, method: str, path: str) -> None:
+def test_openid_routes_are_switched_off(api: Api, method: str, path: str) -> None:
     result = api.call(method, path, json={})
     assert result["code"] == 40019 and result["msg"]
 

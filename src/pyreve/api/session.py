@@ -1,4 +1,4 @@
-"""Session group: password sign-in, 2FA, refresh, sign-out, prepare (spec: session.md)."""
+"""Session group: password sign-in, 2FA, passkey sign-in, refresh, sign-out, prepare (spec: session.md)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from starlette.responses import Response
 
 from pyreve.api.deps import GuestDep, body_schema, captcha_checked_body
 from pyreve.api.envelope import ok
-from pyreve.api.schemas.docs import LoginOut, PrepareLoginOut, TokenOut, doc
-from pyreve.api.schemas.user import RefreshBody, SignInBody, TwoFactorBody, user_wire
+from pyreve.api.schemas.docs import LoginOut, PasskeySignInOptionsOut, PrepareLoginOut, TokenOut, doc
+from pyreve.api.schemas.user import PasskeySignInBody, RefreshBody, SignInBody, TwoFactorBody, user_wire
 from pyreve.errors import AppError, Code
+from pyreve.services import passkeys
 from pyreve.services import session as sessions
 
 router = APIRouter(prefix="/session", tags=["session"])
@@ -52,18 +53,15 @@ async def prepare(ctx: GuestDep, email: EmailStr = Query(max_length=100)) -> Res
     return ok(await sessions.prepare(ctx, email))
 
 
-def _passkeys_unavailable() -> Response:
-    raise AppError(Code.FEATURE_NOT_ENABLED, "Passkey sign-in is not enabled")
+@router.put("/authn", summary="Prepare passkey sign-in: WebAuthn request options and a session id",
+            **doc(PasskeySignInOptionsOut))
+async def prepare_passkey(request: Request, ctx: GuestDep) -> Response:
+    return ok(await passkeys.begin_sign_in(ctx, request.headers.get("host", "")))
 
 
-@router.put("/authn", summary="Prepare passkey sign-in (not enabled yet)")
-async def prepare_passkey() -> Response:
-    return _passkeys_unavailable()
-
-
-@router.post("/authn", summary="Finish passkey sign-in (not enabled yet)")
-async def finish_passkey() -> Response:
-    return _passkeys_unavailable()
+@router.post("/authn", summary="Finish passkey sign-in with the authenticator's assertion", **doc(LoginOut))
+async def finish_passkey(body: PasskeySignInBody, ctx: GuestDep) -> Response:
+    return _login_response(ctx, await passkeys.finish_sign_in(ctx, body.session_id, body.response))
 
 
 def _openid_unavailable() -> Response:

@@ -38,7 +38,7 @@ def _login_section(rt: Runtime) -> dict[str, Any]:
         "login_captcha": s.bool("login_captcha"),
         "reg_captcha": s.bool("reg_captcha"),
         "forget_captcha": s.bool("forget_captcha"),
-        "authn": False,  # passkeys are not available yet
+        "authn": s.bool("authn_enabled"),
         "register_enabled": s.bool("register_enabled"),
         "tos_url": s.str("tos_url"),
         "privacy_policy_url": s.str("privacy_policy_url"),

@@ -17,6 +17,7 @@ from pyreve.api.schemas.docs import (
     CapacityOut,
     CreditChangesOut,
     NodeOut,
+    PasskeyOut,
     PaymentsOut,
     PolicyOut,
     UserOut,
@@ -25,6 +26,7 @@ from pyreve.api.schemas.docs import (
 )
 from pyreve.api.schemas.share import SharesOut, share_wire
 from pyreve.api.schemas.user import (
+    PasskeyRegisterBody,
     ResetBody,
     ResetEmailBody,
     SettingsPatch,
@@ -37,6 +39,7 @@ from pyreve.kit import boolset
 from pyreve.kit.clock import rfc3339
 from pyreve.kit.hashid import IdType
 from pyreve.kit.signing import verify_path
+from pyreve.services import passkeys
 from pyreve.services import share as shares
 from pyreve.services import user as users
 
@@ -230,25 +233,22 @@ async def nodes(ctx: LoginDep) -> Response:
                 "capabilities": boolset.encode(n.capabilities)} for n in await users.available_nodes(ctx)])
 
 
-# --- passkeys (not available yet) ----------------------------------------------------------------
+# --- passkeys ---------------------------------------------------------------------------------
 
-def _passkeys_unavailable() -> Response:
-    raise AppError(Code.FEATURE_NOT_ENABLED, "Passkeys are not enabled")
-
-
-@router.put("/authn", summary="Prepare passkey registration (not enabled yet)")
-async def prepare_passkey(ctx: LoginDep) -> Response:
-    return _passkeys_unavailable()
+@router.put("/authn", summary="Prepare passkey registration: WebAuthn creation options", **doc(dict[str, Any]))
+async def prepare_passkey(request: Request, ctx: LoginDep) -> Response:
+    return ok(await passkeys.begin_registration(ctx, request.headers.get("host", "")))
 
 
-@router.post("/authn", summary="Finish passkey registration (not enabled yet)")
-async def finish_passkey(ctx: LoginDep) -> Response:
-    return _passkeys_unavailable()
+@router.post("/authn", summary="Finish passkey registration with the authenticator's attestation", **doc(PasskeyOut))
+async def finish_passkey(body: PasskeyRegisterBody, ctx: LoginDep) -> Response:
+    return ok(_passkey_wire(await passkeys.finish_registration(ctx, body.response, body.name, body.ua)))
 
 
-@router.delete("/authn", summary="Delete a passkey (not enabled yet)")
-async def delete_passkey(ctx: LoginDep) -> Response:
-    return _passkeys_unavailable()
+@router.delete("/authn", summary="Delete one of the signed-in user's passkeys")
+async def delete_passkey(ctx: LoginDep, passkey_id: str = Query(alias="id", min_length=1, max_length=255)) -> Response:
+    await passkeys.delete(ctx, passkey_id)
+    return ok()
 
 
 # --- credits and payments (value-added services are not available yet) -------------------------

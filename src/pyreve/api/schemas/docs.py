@@ -125,6 +125,11 @@ class CapacityOut(Out):
     used: int
 
 
+class PasskeySignInOptionsOut(Out):
+    options: dict[str, Any]  # {"publicKey": PublicKeyCredentialRequestOptions, binary members base64url}
+    session_id: str
+
+
 class PasskeyOut(Out):
     id: str
     name: str

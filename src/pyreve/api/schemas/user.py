@@ -117,3 +117,18 @@ class TwoFactorBody(Body):
 
 class RefreshBody(Body):
     refresh_token: str = Field(min_length=1, max_length=4096)
+
+
+# A WebAuthn credential as JSON text: a few hundred bytes, more with attestation certificates.
+CREDENTIAL_JSON_MAX = 64 * 1024
+
+
+class PasskeySignInBody(Body):
+    session_id: str = Field(min_length=1, max_length=64)
+    response: str = Field(min_length=2, max_length=CREDENTIAL_JSON_MAX)
+
+
+class PasskeyRegisterBody(Body):
+    response: str = Field(min_length=2, max_length=CREDENTIAL_JSON_MAX)
+    name: str = Field(min_length=1, max_length=255)
+    ua: str = Field(default="", max_length=1024)
