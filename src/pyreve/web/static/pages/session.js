@@ -1,8 +1,9 @@
-// Signed-out pages: /session (sign-in, then the two-step code when the account has one),
-// /session/signup, /session/activate?id=&sign=, /session/reset (ask for a link, or ?id=&secret= to use it).
-import { h } from "../core/dom.js";
+// Signed-out pages: /session (sign-in with a password, then the two-step code when the account has one;
+// or with a passkey), /session/signup, /session/activate?id=&sign=, /session/reset (ask for a link, or ?id=&secret= to use it).
+import { h, icon, errorMessage } from "../core/dom.js";
 import { t } from "../core/i18n.js";
 import { currentUser } from "../core/api.js";
+import { passkeysSupported, usePasskey, passkeyProblem } from "../core/passkeys.js";
 import { navigate } from "../core/router.js";
 import {
   loginConfig, call, finishSignIn, redirectTarget, renderCard, showInCard, heading, link, field,
@@ -59,12 +60,33 @@ function signInForm(card, query, config, message = "") {
   email.input.addEventListener("input", () => {
     form.querySelector(".session-forgot a").href = withQuery("/session/reset", email.input.value, query);
   });
+  const passkey = config.authn && passkeysSupported() ? passkeyButton(query, error) : null;
   const signUp = config.register_enabled
     ? h("p.session-links.centred", null, h("span.muted", null, t("session.noAccount")), " ",
       link("/session/signup" + keep(query, "redirect"), t("session.createAccount")))
     : null;
-  showInCard(card, heading(t("session.signInTitle"), t("session.signInLead")), form, signUp);
+  showInCard(card, heading(t("session.signInTitle"), t("session.signInLead")), form, passkey, signUp);
   if (message) { error.textContent = message; error.hidden = false; }
+}
+
+/** Username-less sign-in: the browser offers the passkeys it holds for this site. */
+function passkeyButton(query, error) {
+  const button = h("button.passkey-button", { type: "button", onclick: async () => {
+    button.disabled = true;
+    error.hidden = true;
+    try {
+      const started = await call("PUT", "/session/authn");
+      const response = await usePasskey(started.data.options.publicKey);
+      const answer = await call("POST", "/session/authn", { session_id: started.data.session_id, response });
+      await finishSignIn(answer.data, query);
+    } catch (err) {
+      error.textContent = passkeyProblem(err) || errorMessage(err);
+      error.hidden = false;
+    } finally {
+      button.disabled = false;
+    }
+  } }, icon("key"), t("session.signInWithPasskey"));
+  return h("div.session-alt", null, h("span.session-or", null, t("session.or")), button);
 }
 
 function twoFactorForm(card, query, sessionId, restart) {

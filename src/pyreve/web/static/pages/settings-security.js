@@ -1,10 +1,11 @@
-// The security part of /settings: change the password, turn two-factor sign-in on and off.
+// The security part of /settings: change the password, turn two-factor sign-in on and off, passkeys.
 import { h, dialog, toast, toastError, errorMessage, iconButton, copyText } from "../core/dom.js";
 import { t } from "../core/i18n.js";
 import { get, patch, currentUser, signOut } from "../core/api.js";
 import { navigate } from "../core/router.js";
 import { siteConfig } from "../core/site.js";
 import { section, field } from "./settings-common.js";
+import { passkeysBlock } from "./settings-passkeys.js";
 
 function passwordInput(name, autocomplete, minlength) {
   return h("input", { type: "password", name, autocomplete, required: true, minlength, maxlength: 128 });
@@ -156,8 +157,10 @@ function twoFactorBlock(prefs) {
   return block;
 }
 
-export function securitySection(prefs) {
+/** `passkeys`: whether the site has passkeys switched on. */
+export function securitySection(prefs, { passkeys = false } = {}) {
   // An account without a password (it signs in with a passkey only) has none to change.
   const password = prefs.passwordless ? null : passwordForm();
-  return section("settings-security", t("settings.security"), h("div.settings-columns", null, password, twoFactorBlock(prefs)));
+  return section("settings-security", t("settings.security"),
+    h("div.settings-columns", null, password, twoFactorBlock(prefs), passkeys ? passkeysBlock(prefs) : null));
 }

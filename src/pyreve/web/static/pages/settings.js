@@ -153,12 +153,13 @@ export default {
     const root = h("div.settings-page", null, h("h1", null, t("settings.title")), h("p.muted", { role: "status" }, t("common.loading")));
     outlet.append(root);
     // The cached user may be stale (changed in another tab or by an administrator).
-    const [me, prefs] = await Promise.all([get("/user/me").catch(() => currentUser()), get("/user/setting")]);
+    const [me, prefs, login] = await Promise.all([get("/user/me").catch(() => currentUser()), get("/user/setting"),
+      get("/site/config/login").catch(() => ({}))]);
     updateUser(me);
     const user = currentUser();
     root.replaceChildren(h("h1", null, t("settings.title")),
       profileSection(user),
-      securitySection(prefs),
+      securitySection(prefs, { passkeys: Boolean(login.authn) }),
       preferencesSection(prefs),
       versionsSection(prefs),
       webdavSection());
