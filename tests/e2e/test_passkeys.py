@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.conftest import Api, Server
-from tests.e2e.helpers import UUID_RE, parse_time
+from tests.e2e.helpers import UUID_RE, parse_time, update_user
 
 ORIGIN = "http://localhost:5212"  # the default site URL
 FLAG_UP, FLAG_UV, FLAG_AT = 0x01, 0x04, 0x40
@@ -193,6 +193,16 @@ def test_sign_in_refuses_forged_replayed_and_foreign_assertions(api: Api) -> Non
 
     key.sign_count = 0  # a cloned authenticator: its counter goes backwards
     assert sign_in_with(api, key)["code"] == 40025
+
+
+def test_a_blocked_account_cannot_sign_in_with_its_passkey(api: Api, server: Server) -> None:
+    email, token = api.new_user()
+    key = SoftAuthenticator()
+    assert register(api, token, key)["code"] == 0
+    update_user(server, email, status="manual_banned")
+    assert sign_in_with(api, key)["code"] == 40017
+    update_user(server, email, status="active")
+    assert sign_in_with(api, key)["code"] == 0
 
 
 def test_another_users_passkey_cannot_be_deleted_and_deleting_ends_its_sign_in(api: Api) -> None:

@@ -48,7 +48,7 @@ from pyreve.kit.clock import utcnow
 from pyreve.kit.hashid import IdType
 from pyreve.services import ratelimit
 from pyreve.services.context import Ctx, Runtime
-from pyreve.services.session import Login, issue_tokens, load_principal
+from pyreve.services.session import Login, ensure_may_sign_in, issue_tokens, load_principal
 from pyreve.services.share import site_url
 
 CEREMONY_TTL = 300
@@ -206,9 +206,9 @@ async def finish_sign_in(ctx: Ctx, session_id: str, response: str) -> Login:
         passkey.credential = {**stored, "sign_count": verified.new_sign_count}
         passkey.used_at = utcnow()
     user = await load_principal(rt, user_id)
-    if user is None or user.status != "active":
-        raise AppError(Code.USER_BANNED if user else Code.NOT_FOUND,
-                       "This account cannot sign in" if user else "User not found")
+    if user is None:
+        raise refused
+    ensure_may_sign_in(user.status)
     return Login(user, issue_tokens(rt, user))
 
 

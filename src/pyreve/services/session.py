@@ -46,6 +46,14 @@ async def load_principal(rt: Runtime, user_id: int) -> Principal | None:
     return principal_from_row(row) if row else None
 
 
+def ensure_may_sign_in(status: str) -> None:
+    """Blocked and not yet activated accounts cannot sign in, whatever their credentials."""
+    if status in BANNED:
+        raise AppError(Code.USER_BANNED, "This account has been blocked")
+    if status == "inactive":
+        raise AppError(Code.USER_NOT_ACTIVATED, "This account is not activated")
+
+
 async def sign_in(ctx: Ctx, email: str, password: str) -> Login | TwoFactorRequired:
     rt = ctx.rt
     await ratelimit.check(rt, "login_rate_ip", ctx.ip, (30, 300))
@@ -56,10 +64,7 @@ async def sign_in(ctx: Ctx, email: str, password: str) -> Login | TwoFactorRequi
     ok, needs_rehash = await asyncio.to_thread(verify_password, digest, password)
     if user is None or not ok:
         raise AppError(Code.INVALID_PASSWORD, "Incorrect password or email address")
-    if user.status in BANNED:
-        raise AppError(Code.USER_BANNED, "This account has been blocked")
-    if user.status == "inactive":
-        raise AppError(Code.USER_NOT_ACTIVATED, "This account is not activated")
+    ensure_may_sign_in(user.status)
     if needs_rehash:
         await _rehash(rt, user.id, digest, password)
     if user.two_factor_secret:
