@@ -45,7 +45,7 @@ function acceptDrops(link, uri) {
 }
 
 function buildSidebar() {
-  const pins = h("div.pins", { "aria-label": t("nav.pins") });
+  const pins = h("div.pins", { role: "group", "aria-label": t("nav.pins") });
   const meter = h("div.capacity", { "aria-live": "polite" });
   const sidebar = h("nav.sidebar", { "aria-label": t("nav.main") },
     acceptDrops(navItem(homeUrl(MY_ROOT), "home", t("nav.myFiles"), (p, u) => p === "/home" && (!u || fsOf(u) === "my") && !u.includes("?")), MY_ROOT),

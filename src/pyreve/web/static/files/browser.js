@@ -235,7 +235,8 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     crumbs.replaceChildren(h("ol", null, links.map((link, i) => {
       const last = i === links.length - 1;
       return h("li", null,
-        last ? h("span.fb-crumb", { "aria-current": "page" }, link.label)
+        // The folder shown is the page's heading, except on a share page (whose heading is the share's name).
+        last ? h(view.isShare ? "span.fb-crumb" : "h1.fb-crumb", { "aria-current": "page" }, link.label)
           : h("a.fb-crumb", { href: homeUrl(link.uri), "data-link": true, draggable: "false",
             dataset: acceptsDrops() ? { dropUri: link.uri } : {} }, link.label),
         last ? null : icon("chevron"));
