@@ -236,3 +236,22 @@ def test_switched_off_passkeys_answer_40019(server_factory: Any, method: str, pa
     result = server.api.call(method, path, token if path.startswith("/user") else None, json=body)
     assert result["code"] == 40019 and result["msg"]
     assert server.api.get("/site/config/login")["data"].get("authn") is not True
+
+
+@pytest.mark.external
+@pytest.mark.parametrize("kind", [pytest.param("postgres", id="postgres"), pytest.param("mysql", id="mariadb")])
+def test_passkeys_on_postgresql_and_mariadb(kind: str, database_env: Any, server_factory: Any) -> None:
+    server: Server = server_factory(env=database_env(kind), fresh=True)
+    try:
+        api = server.api
+        _, token = api.new_user()
+        key = SoftAuthenticator()
+        assert register(api, token, key)["code"] == 0
+        for _ in range(2):  # the sign count is stored and must keep increasing
+            assert sign_in_with(api, key)["code"] == 0
+        key.sign_count = 1
+        assert sign_in_with(api, key)["code"] == 40025
+        assert api.delete("/user/authn", token=token, params={"id": key.passkey_id})["code"] == 0
+        assert api.get("/user/setting", token)["data"].get("passkeys") is None
+    finally:
+        server.stop()

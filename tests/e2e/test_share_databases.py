@@ -5,32 +5,15 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import MYSQL_URL_ENV, PG_URL_ENV, Server
+from tests.conftest import Server
 from tests.e2e.test_share import Link, Owner
-from tests.integration.conftest import create_database, drop_database, require, unique_name
-
-
-@pytest.fixture
-def database_env() -> Iterator[Callable[[str], dict[str, str]]]:
-    created: list[tuple[str, str]] = []
-
-    def make(kind: str) -> dict[str, str]:
-        require(kind)
-        name = unique_name()
-        create_database(kind, name)
-        created.append((kind, name))
-        return {**(PG_URL_ENV if kind == "postgres" else MYSQL_URL_ENV), "CR_CONF_Database.Name": name}
-
-    yield make
-    for kind, name in created:
-        drop_database(kind, name)
 
 
 def call(server: Server, method: str, path: str, body: Any = None, token: str | None = None,

@@ -53,6 +53,7 @@ from pyreve.services.share import site_url
 
 CEREMONY_TTL = 300
 TIMEOUT_MS = CEREMONY_TTL * 1000
+CREDENTIAL_ID_MAX = 255  # the stored (base64) id's column; discoverable credentials' ids are far shorter
 
 
 @dataclass(frozen=True)
@@ -137,8 +138,11 @@ async def finish_registration(ctx: Ctx, response: str, name_template: str, user_
             expected_rp_id=state["rp_id"], expected_origin=state["origins"])
     except WebAuthnException as exc:
         raise AppError(Code.WEBAUTHN_CREDENTIAL_ERROR, "The passkey could not be verified", cause=exc) from None
+    credential_id = _std_b64(verified.credential_id)
+    if len(credential_id) > CREDENTIAL_ID_MAX:
+        raise AppError(Code.WEBAUTHN_CREDENTIAL_ERROR, "This authenticator's credential id is too long")
     passkey = Passkey(
-        user_id=user.id, credential_id=_std_b64(verified.credential_id),
+        user_id=user.id, credential_id=credential_id,
         name=passkey_name(name_template, user_agent),
         credential={"public_key": bytes_to_base64url(verified.credential_public_key),
                     "sign_count": verified.sign_count, "aaguid": verified.aaguid,
