@@ -102,7 +102,7 @@ class Person:
         page.goto("/session")
         page.get_by_label("Email").fill(self.email)
         page.get_by_label("Password", exact=True).fill(self.password)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         page.wait_for_url("**/home**")
 
 

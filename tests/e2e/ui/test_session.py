@@ -28,7 +28,7 @@ def mail_link(msg: Any, path: str, server: Server) -> str:
 def sign_in_form(page: Any, email: str, password: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def file_list(page: Any) -> Any:
@@ -76,7 +76,7 @@ def test_sign_up_with_email_activation(page: Any, server_factory: Any, mailbox: 
     page.get_by_role("link", name="Sign in").click()
     expect(page.get_by_label("Email")).to_have_value(email)
     page.get_by_label("Password", exact=True).fill("secret-pass")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url("**/home**")
     expect(file_list(page)).to_be_visible()
 
@@ -88,7 +88,7 @@ def test_wrong_password_shows_a_readable_message(page: Any, ui_api: Api) -> None
     expect(page.get_by_role("alert")).to_have_text("Wrong email or password.")
     assert "/session" in page.url
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url("**/home**")
 
 
@@ -112,7 +112,7 @@ def test_sign_in_with_captcha(page: Any, server_factory: Any) -> None:
     answer = kv_value(server, f"captcha_{ticket}")
     assert answer
     page.get_by_label("Captcha").fill(answer)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url("**/home**")
     expect(file_list(page)).to_be_visible()
 
@@ -170,7 +170,7 @@ def test_forgot_password_on_a_phone(page: Any, ui_api: Api, ui_server: Server, m
 
     expect(page.get_by_label("Email")).to_have_value(email)
     page.get_by_label("Password", exact=True).fill("brand-new-pass")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url("**/home**")
 
 
@@ -185,11 +185,11 @@ def test_sign_out_returns_to_sign_in_and_the_old_page_asks_again(person: Person)
     page.get_by_role("button", name="Account").click()
     page.get_by_role("menuitem", name="Sign out").click()
     page.wait_for_url(re.compile(r"/session$"))
-    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
 
     file_list(old).get_by_role("link", name="My files").click()
     old.wait_for_url(re.compile(r"/session\?redirect="))
-    expect(old.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(old.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
     # Signing in again returns to the page that asked.
     sign_in_form(old, person.email, person.password)
     old.wait_for_url("**/home**")

@@ -133,7 +133,7 @@ def test_two_factor_sign_in_after_enabling_it(page: Any, ui_api: Api) -> None:
     page.wait_for_url("**/session**")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_label("Verification code").fill(totp.now())
     page.get_by_role("button", name="Verify").click()
     page.wait_for_url("**/home**")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -105,7 +106,9 @@ def test_a_folder_from_the_folder_picker_keeps_its_tree(uploader: Uploader, tmp_
 
 
 def drop_file(page: Any, target: str, name: str, text: str) -> None:
-    """Drop a file from the desktop onto the element `target` (a CSS selector), as the browser reports it."""
+    """Drop a file from the desktop onto the element `target` (a CSS selector), as the browser reports it,
+    once the folder on show takes drops (it does when its listing has loaded)."""
+    expect(page.get_by_role("region", name="File browser")).to_have_attribute("data-drop-uri", re.compile("^cloudreve://"))
     page.evaluate("""([target, name, text]) => {
         const element = document.querySelector(target);
         const data = new DataTransfer();
