@@ -12,6 +12,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import mimetypes
+import posixpath
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +25,11 @@ STATIC_DIR = Path(__file__).parent / "static"
 ASSET_PREFIX = "/assets"
 _TEXT_TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml")
 _IMMUTABLE = "public, max-age=31536000, immutable"
+# The application, then the page most visits open (the file browser): preloaded before the other pages.
+ENTRY_MODULES = ("app.js", "pages/home.js")
+CLASSIC_SCRIPT = "boot.js"  # runs before the first paint as a plain script, not a module
+# `import … from "./x.js"` and `import "./x.js"` (not `import("./x.js")`, which loads on demand).
+_STATIC_IMPORT = re.compile(r"""^\s*import\s+(?:[^"';()]*?\s+from\s+)?["'](\.{1,2}/[^"']+)["']""", re.MULTILINE)
 _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
           ".svg": "image/svg+xml", ".json": "application/json", ".html": "text/html; charset=utf-8",
           ".txt": "text/plain; charset=utf-8", ".woff2": "font/woff2", ".png": "image/png"}
@@ -58,14 +65,32 @@ class WebAssets:
             digest.update(name.encode() + b"\0" + asset.etag.encode())
         self.version = digest.hexdigest()[:12]
         base = f"{ASSET_PREFIX}/{self.version}"
-        # Preloading every module turns the import waterfall into one parallel round of requests.
+        # Preloading every module turns the import waterfall into one parallel round of requests; the
+        # modules the first page needs come first, as the browser fetches them in this order.
+        modules = [name for name in self.files
+                   if name.endswith(".js") and not name.startswith("vendor/") and name != CLASSIC_SCRIPT]
         preload = "\n".join(f'<link rel="modulepreload" href="{base}/{name}">'
-                            for name in self.files if name.endswith(".js") and not name.startswith("vendor/"))
+                            for name in self._load_order(modules, ENTRY_MODULES))
         styles = "\n".join(f'<link rel="stylesheet" href="{base}/{name}">'
                            for name in self.files if name.startswith("styles/") and name.endswith(".css"))
         html = (root / "index.html").read_text().replace("%BASE%", base)
         html = html.replace("%STYLES%", styles).replace("%PRELOAD%", preload)
         self.index = _asset(html.encode(), "text/html; charset=utf-8")
+
+    def _load_order(self, modules: list[str], entries: tuple[str, ...]) -> list[str]:
+        """``modules`` with the static import closure of each entry first (dependencies before dependents)."""
+        ordered: dict[str, None] = {}
+
+        def visit(name: str) -> None:
+            if name in ordered or name not in self.files:
+                return
+            ordered[name] = None  # marked before its imports: a cycle ends here
+            for target in _STATIC_IMPORT.findall(self.files[name].body.decode()):
+                visit(posixpath.normpath(posixpath.join(posixpath.dirname(name), target)))
+
+        for entry in entries:
+            visit(entry)
+        return [name for name in ordered if name in modules] + [name for name in modules if name not in ordered]
 
     def response(self, asset: Asset, request: Request, cache: str) -> Response:
         headers = {"Cache-Control": cache, "ETag": asset.etag, "Vary": "Accept-Encoding",
