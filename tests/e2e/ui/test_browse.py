@@ -193,6 +193,47 @@ def test_signed_out_visitor_opens_a_password_share(owner: Owner, browser: Any, u
         context.close()
 
 
+def test_a_band_drawn_from_empty_space_selects_the_entries_it_touches(owner: Owner) -> None:
+    folder = unique("Band")
+    names = ["a.txt", "b.txt", "c.txt", "d.txt"]
+    for name in names:
+        owner.file(f"{folder}/{name}")
+    owner.open(f"cloudreve://my/{folder}")
+    page = owner.page
+    page.get_by_role("button", name="List view").click()
+    grid, b_row = owner.grid().bounding_box(), owner.row("b.txt").bounding_box()
+    below = (grid["x"] + grid["width"] / 2, grid["y"] + grid["height"] - 20)  # empty space under the rows
+    page.mouse.move(*below)
+    page.mouse.down()
+    page.mouse.move(below[0] - 100, b_row["y"] + b_row["height"] / 2, steps=8)
+    page.mouse.up()
+    for name, selected in zip(names, ("false", "true", "true", "true"), strict=True):
+        expect(owner.row(name)).to_have_attribute("aria-selected", selected)
+    expect(page.get_by_text("3 selected")).to_be_visible()
+
+    # With Ctrl, a second band adds to the selection; a plain click on empty space then clears it.
+    a_row = owner.row("a.txt").bounding_box()
+    page.keyboard.down("Control")
+    page.mouse.move(*below)
+    page.mouse.down()
+    page.mouse.move(below[0], a_row["y"] + 5, steps=8)
+    page.mouse.up()
+    page.keyboard.up("Control")
+    expect(page.get_by_text("4 selected")).to_be_visible()
+    page.mouse.click(*below)
+    expect(owner.grid().locator("[aria-selected=true]")).to_have_count(0)
+
+    # In the grid of tiles, the band's columns count too.
+    page.get_by_role("button", name="Grid view").click()
+    b_tile, c_tile = owner.row("b.txt").bounding_box(), owner.row("c.txt").bounding_box()
+    page.mouse.move(b_tile["x"] + b_tile["width"] / 2, below[1])
+    page.mouse.down()
+    page.mouse.move(c_tile["x"] + c_tile["width"] / 2, c_tile["y"] + c_tile["height"] / 2, steps=8)
+    page.mouse.up()
+    for name, selected in zip(names, ("false", "true", "true", "false"), strict=True):
+        expect(owner.row(name)).to_have_attribute("aria-selected", selected)
+
+
 def test_select_with_mouse_and_keyboard_then_open_a_folder_with_enter(owner: Owner) -> None:
     folder = unique("Pick")
     for name in ("a.txt", "b.txt", "c.txt", "d.txt"):

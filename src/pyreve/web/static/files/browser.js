@@ -81,7 +81,9 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
   const root = h("section.fb", { "aria-label": t("browser.region") }, bar, searchBar, list.element, status);
   host.append(root);
 
+  let bandJustEnded = false;
   list.element.addEventListener("click", (e) => {
+    if (bandJustEnded) { bandJustEnded = false; return; }
     const row = e.target.closest("[role=row][data-index]");
     if (!row) { if (e.target === list.element || e.target.classList.contains("fb-body")) view.clearSelection(); return; }
     if (e.target.closest("a, button")) return;
@@ -100,6 +102,35 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     const index = Number(row.dataset.index);
     if (!state.selected.has(state.files[index].path)) selectOnly(index);
     actionMenu(null, { x: e.clientX, y: e.clientY });
+  });
+  // Dragging the mouse from empty space draws a band; the entries it touches are selected (Ctrl or Shift adds
+  // them to the selection there was).
+  list.element.addEventListener("pointerdown", (e) => {
+    if (e.button !== 0 || e.pointerType !== "mouse" || e.target.closest("[role=row], [role=columnheader], button, a")) return;
+    const start = list.rowsPoint(e.clientX, e.clientY);
+    const kept = e.ctrlKey || e.metaKey || e.shiftKey ? new Set(state.selected) : new Set();
+    let drawing = false;
+    const move = (ev) => {
+      const at = list.rowsPoint(ev.clientX, ev.clientY);
+      if (!drawing && Math.hypot(at.x - start.x, at.y - start.y) < 5) return;
+      drawing = true;
+      const rect = { left: Math.min(start.x, at.x), right: Math.max(start.x, at.x), top: Math.min(start.y, at.y), bottom: Math.max(start.y, at.y) };
+      list.showBand(rect);
+      state.selected = new Set([...kept, ...list.indexesIn(rect).map((i) => state.files[i].path)]);
+      selectionChanged();
+    };
+    const end = () => {
+      list.element.removeEventListener("pointermove", move);
+      list.element.removeEventListener("pointerup", end);
+      list.element.removeEventListener("pointercancel", end);
+      list.showBand(null);
+      // The click that follows this release must not clear the selection just drawn.
+      if (drawing) { bandJustEnded = true; setTimeout(() => { bandJustEnded = false; }); }
+    };
+    list.element.setPointerCapture(e.pointerId);
+    list.element.addEventListener("pointermove", move);
+    list.element.addEventListener("pointerup", end);
+    list.element.addEventListener("pointercancel", end);
   });
   // Dragging an entry drags the selection (the entry alone when it is not selected); drag-move.js takes the drop.
   list.element.addEventListener("dragstart", (e) => {

@@ -16,6 +16,7 @@ let instances = 0;
 export function createListView({ label, header, renderRow, onNearEnd, onKeyDown }) {
   const idPrefix = `fb${(instances += 1)}`;
   const body = h("div.fb-body", { role: "rowgroup" });
+  const band = h("div.fb-band", { "aria-hidden": "true" });
   const headerHost = h("div.fb-head", { role: "rowgroup" });
   const grid = h("div.fb-grid", { role: "grid", "aria-label": label, "aria-multiselectable": "true", tabindex: "0" },
     headerHost, body);
@@ -121,6 +122,33 @@ export function createListView({ label, header, renderRow, onNearEnd, onKeyDown 
       if (top - headerHeight < grid.scrollTop) grid.scrollTop = top - headerHeight;
       else if (top + lineHeight > grid.scrollTop + grid.clientHeight) grid.scrollTop = top + lineHeight - grid.clientHeight;
       paint();
+    },
+    /** A point of the viewport in the coordinates of the rows (which scroll with the list). */
+    rowsPoint(clientX, clientY) {
+      const origin = body.getBoundingClientRect();
+      return { x: clientX - origin.left, y: clientY - origin.top };
+    },
+    /** Entries whose cells a rectangle in rows coordinates touches; computed, as most rows are not in the DOM. */
+    indexesIn({ left, top, right, bottom }) {
+      const cellWidth = (body.clientWidth || 1) / columns;
+      const firstLine = Math.max(0, Math.floor(top / lineHeight));
+      const lastLine = Math.min(Math.ceil(items.length / columns) - 1, Math.floor(bottom / lineHeight));
+      const firstCol = Math.max(0, Math.floor(left / cellWidth));
+      const lastCol = Math.min(columns - 1, Math.floor(right / cellWidth));
+      const found = [];
+      for (let line = firstLine; line <= lastLine; line += 1) {
+        for (let col = firstCol; col <= lastCol; col += 1) {
+          if (line * columns + col < items.length) found.push(line * columns + col);
+        }
+      }
+      return found;
+    },
+    /** Draw the selection band (rows coordinates), or remove it with null. */
+    showBand(rect) {
+      if (!rect) { band.remove(); return; }
+      Object.assign(band.style, { left: `${rect.left}px`, top: `${rect.top}px`,
+        width: `${rect.right - rect.left}px`, height: `${rect.bottom - rect.top}px` });
+      if (!band.isConnected) body.append(band);
     },
     destroy() { resize.disconnect(); if (frame) cancelAnimationFrame(frame); },
   };
