@@ -53,6 +53,28 @@ def test_rename_with_f2_shows_the_new_name(owner: Owner) -> None:
     expect(owner.row(old)).to_have_count(0)
 
 
+def test_undo_after_rename_and_after_a_dragged_move(owner: Owner) -> None:
+    folder, old, new = unique("Box"), unique("draft") + ".txt", unique("final") + ".txt"
+    owner.folder(folder)
+    owner.file(old)
+    owner.open()
+    owner.act(old, "Rename")
+    owner.dialog().get_by_label("New name").fill(new)
+    owner.dialog().get_by_role("button", name="Rename").click()
+    toast = owner.page.locator(".toast", has_text=f"Renamed to {new}")
+    toast.get_by_role("button", name="Undo").click()
+    expect(owner.page.get_by_text("Name restored")).to_be_visible()
+    expect(owner.row(old)).to_be_visible()
+    assert old in owner.names() and new not in owner.names()
+
+    owner.row(old).drag_to(owner.row(folder))
+    expect(owner.row(old)).to_have_count(0)
+    owner.page.locator(".toast", has_text=f"Moved to {folder}").get_by_role("button", name="Undo").click()
+    expect(owner.page.get_by_text("Moved back")).to_be_visible()
+    expect(owner.row(old)).to_be_visible()
+    assert old in owner.names() and old not in owner.names(f"cloudreve://my/{folder}")
+
+
 def test_rename_to_a_taken_name_explains_it_in_the_dialog(owner: Owner) -> None:
     first, second = unique("a") + ".txt", unique("b") + ".txt"
     owner.file(first)

@@ -4,18 +4,20 @@ import { apiEnvelope, ApiError } from "../core/api.js";
 import { emit } from "../core/events.js";
 import { dialog, h, errorMessage, toast, toastError } from "../core/dom.js";
 import { t } from "../core/i18n.js";
-import { parentUri, parseUri, baseName } from "../core/uri.js";
+import { parentUri, parseUri, baseName, joinUri } from "../core/uri.js";
 import { CAP, hasCapability, isFolder } from "./browse-util.js";
 
 /**
  * Call a batch route. Success resolves with `data`; a partial failure (40081) lists the failed items in a
- * dialog and resolves with `data` (the rest was done); any other code rejects with ApiError.
+ * dialog (and passes their URIs to `onPartial`) and resolves with `data` (the rest was done); any other code
+ * rejects with ApiError.
  */
-export async function batchCall(method, path, body, files = []) {
+export async function batchCall(method, path, body, files = [], onPartial = null) {
   const envelope = await apiEnvelope(method, path, { body });
   if (envelope.code === 0) return envelope.data;
   if (envelope.code === 401) emit("signed-out", "required");
   if (envelope.code === 40081 && envelope.aggregated_error) {
+    onPartial?.(Object.keys(envelope.aggregated_error));
     await showPartialFailure(envelope.aggregated_error, files);
     return envelope.data;
   }
@@ -45,13 +47,34 @@ export function filesChanged(files, ...extra) {
   for (const uri of folders) emit("files-changed", { uri });
 }
 
-/** Move (or copy) `files` into the folder `dst`, then tell the listings and the person. */
+/** Move (or copy) `files` into the folder `dst`, then tell the listings and the person; a move can be undone. */
 export async function transferTo(files, dst, copy) {
+  const failed = new Set();
   try {
-    await batchCall("POST", "/file/move", { uris: files.map((f) => f.path), dst, copy }, files);
-    filesChanged(files, dst);
-    if (copy) emit("capacity-changed");
-    toast(t(copy ? "actions.copied" : "actions.moved", { folder: baseName(dst) || t("nav.myFiles") }), "success");
+    await batchCall("POST", "/file/move", { uris: files.map((f) => f.path), dst, copy }, files,
+      (uris) => uris.forEach((uri) => failed.add(uri)));
+  } catch (err) {
+    toastError(err);
+    return;
+  }
+  filesChanged(files, dst);
+  if (copy) emit("capacity-changed");
+  const moved = copy ? [] : files.filter((f) => !failed.has(f.path));
+  toast(t(copy ? "actions.copied" : "actions.moved", { folder: baseName(dst) || t("nav.myFiles") }), "success",
+    moved.length ? { timeout: 8000, action: { label: t("actions.undo"), run: () => moveBack(moved, dst) } } : {});
+}
+
+/** Undo a move: each file goes back to the folder it came from. */
+async function moveBack(files, dst) {
+  const byOrigin = new Map();
+  for (const file of files) byOrigin.set(parentUri(file.path), [...(byOrigin.get(parentUri(file.path)) || []), file]);
+  try {
+    for (const [origin, group] of byOrigin) {
+      const moved = group.map((file) => ({ ...file, path: joinUri(dst, file.name) }));
+      await batchCall("POST", "/file/move", { uris: moved.map((file) => file.path), dst: origin, copy: false }, moved);
+      filesChanged(moved, origin);
+    }
+    toast(t("actions.moveUndone"), "success");
   } catch (err) {
     toastError(err);
   }

@@ -77,6 +77,11 @@ registerAction({
       submit: async (name) => {
         const renamed = await post("/file/rename", { uri: file.path, new_name: name.trim() });
         filesChanged([file]);
+        toast(t("actions.renamed", { name: renamed.name }), "success", { timeout: 8000, action: {
+          label: t("actions.undo"),
+          run: () => post("/file/rename", { uri: renamed.path, new_name: file.name })
+            .then(() => { filesChanged([file]); toast(t("actions.renameUndone"), "success"); }, toastError),
+        } });
         return renamed;
       },
     });
