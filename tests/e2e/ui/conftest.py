@@ -190,6 +190,12 @@ class Owner:
     def dialog(self) -> Any:
         return self.page.get_by_role("dialog")
 
+    def rename(self, name: str, new_name: str) -> None:
+        """Rename an entry through its menu's dialog."""
+        self.act(name, "Rename")
+        self.dialog().get_by_label("New name").fill(new_name)
+        self.dialog().get_by_role("button", name="Rename").click()
+
 
 @pytest.fixture
 def owner(page: Any, ui_api: Api) -> Owner:

@@ -58,9 +58,7 @@ def test_undo_after_rename_and_after_a_dragged_move(owner: Owner) -> None:
     owner.folder(folder)
     owner.file(old)
     owner.open()
-    owner.act(old, "Rename")
-    owner.dialog().get_by_label("New name").fill(new)
-    owner.dialog().get_by_role("button", name="Rename").click()
+    owner.rename(old, new)
     toast = owner.page.locator(".toast", has_text=f"Renamed to {new}")
     toast.get_by_role("button", name="Undo").click()
     expect(owner.page.get_by_text("Name restored")).to_be_visible()
@@ -80,9 +78,7 @@ def test_rename_to_a_taken_name_explains_it_in_the_dialog(owner: Owner) -> None:
     owner.file(first)
     owner.file(second)
     owner.open()
-    owner.act(first, "Rename")
-    owner.dialog().get_by_label("New name").fill(second)
-    owner.dialog().get_by_role("button", name="Rename").click()
+    owner.rename(first, second)
     expect(owner.dialog().get_by_role("alert")).to_have_text("That name is already taken in this folder.")
 
 
