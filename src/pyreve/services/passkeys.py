@@ -49,7 +49,7 @@ from pyreve.kit.hashid import IdType
 from pyreve.services import ratelimit
 from pyreve.services.context import Ctx, Runtime
 from pyreve.services.session import Login, ensure_may_sign_in, issue_tokens, load_principal
-from pyreve.services.share import site_url
+from pyreve.services.share import site_origins, site_url
 
 CEREMONY_TTL = 300
 TIMEOUT_MS = CEREMONY_TTL * 1000
@@ -69,12 +69,10 @@ def _require_enabled(rt: Runtime) -> None:
 
 
 def relying_party(rt: Runtime, host: str) -> RelyingParty:
-    configured = [u.strip() for u in rt.settings.str("siteURL").split(",") if u.strip()]
-    origins = [f"{p.scheme}://{p.netloc}" for p in map(urlsplit, configured)]
     rp_id = urlsplit(site_url(rt, host)).hostname
     if not rp_id:
         raise AppError(Code.INTERNAL_SETTING, "The site URL has no host name")
-    return RelyingParty(rp_id, rt.settings.str("siteName") or "pyreve", origins)
+    return RelyingParty(rp_id, rt.settings.str("siteName") or "pyreve", site_origins(rt))
 
 
 def _std_b64(raw: bytes) -> str:
@@ -92,6 +90,10 @@ async def _take_ceremony(rt: Runtime, key: str) -> dict[str, Any]:
     if raw is None:
         raise AppError(Code.NOT_FOUND, "Session not found")
     return json.loads(raw)  # type: ignore[no-any-return]
+
+
+def _unverified(cause: BaseException | None = None) -> AppError:
+    return AppError(Code.WEBAUTHN_CREDENTIAL_ERROR, "The passkey could not be verified", cause=cause)
 
 
 def _parse(text: str, parser: Any) -> Any:
@@ -137,7 +139,7 @@ async def finish_registration(ctx: Ctx, response: str, name_template: str, user_
             credential=credential, expected_challenge=base64url_to_bytes(state["challenge"]),
             expected_rp_id=state["rp_id"], expected_origin=state["origins"])
     except WebAuthnException as exc:
-        raise AppError(Code.WEBAUTHN_CREDENTIAL_ERROR, "The passkey could not be verified", cause=exc) from None
+        raise _unverified(exc) from None
     credential_id = _std_b64(verified.credential_id)
     if len(credential_id) > CREDENTIAL_ID_MAX:
         raise AppError(Code.WEBAUTHN_CREDENTIAL_ERROR, "This authenticator's credential id is too long")
@@ -186,18 +188,17 @@ async def finish_sign_in(ctx: Ctx, session_id: str, response: str) -> Login:
     await ratelimit.check(rt, "login_rate_ip", ctx.ip, (30, 300))
     state = await _take_ceremony(rt, f"authn_session_{session_id}")
     credential: AuthenticationCredential = _parse(response, parse_authentication_credential_json)
-    refused = AppError(Code.WEBAUTHN_CREDENTIAL_ERROR, "The passkey could not be verified")
     handle = credential.response.user_handle or b""
     try:
         user_id = rt.ids.decode(handle.decode("utf-8", "strict"), IdType.USER)
     except (UnicodeDecodeError, AppError):
-        raise refused from None
+        raise _unverified() from None
     async with unit_of_work(rt.sessions) as session:
         passkey = (await session.execute(sa.select(Passkey).where(
             Passkey.user_id == user_id, Passkey.credential_id == _std_b64(credential.raw_id),
             Passkey.deleted_at.is_(None)).with_for_update())).scalar_one_or_none()
         if passkey is None:
-            raise refused
+            raise _unverified()
         stored = passkey.credential
         try:
             verified = verify_authentication_response(
@@ -206,12 +207,12 @@ async def finish_sign_in(ctx: Ctx, session_id: str, response: str) -> Login:
                 credential_public_key=base64url_to_bytes(stored["public_key"]),
                 credential_current_sign_count=int(stored.get("sign_count") or 0))
         except WebAuthnException as exc:
-            raise AppError(Code.WEBAUTHN_CREDENTIAL_ERROR, "The passkey could not be verified", cause=exc) from None
+            raise _unverified(exc) from None
         passkey.credential = {**stored, "sign_count": verified.new_sign_count}
         passkey.used_at = utcnow()
     user = await load_principal(rt, user_id)
     if user is None:
-        raise refused
+        raise _unverified()
     ensure_may_sign_in(user.status)
     return Login(user, issue_tokens(rt, user))
 
@@ -227,8 +228,6 @@ _SYSTEMS = [("Windows", "Windows"), ("Android", "Android"), ("iPhone", "iOS"), (
 def passkey_name(template: str, user_agent: str) -> str:
     """The client's name template with ``{browser}`` and ``{os}`` filled in from its User-Agent."""
     browser = next((name for marker, name in _BROWSERS if marker in user_agent), "")
-    if "HeadlessChrome/" in user_agent:
-        browser = "Chrome"
     system = next((name for marker, name in _SYSTEMS if marker in user_agent), "")
     name = template.replace("{browser}", browser or "Browser").replace("{os}", system or "unknown")
     return re.sub(r"\s+", " ", name).strip()[:255] or "Passkey"

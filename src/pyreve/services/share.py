@@ -107,12 +107,16 @@ async def _names(conn: Any, links: Iterable[Any]) -> dict[int, str]:
     return out
 
 
+def site_origins(rt: Runtime) -> list[str]:
+    """``scheme://host`` of every configured site URL, in order."""
+    configured = [u.strip() for u in rt.settings.str("siteURL").split(",") if u.strip()] or ["http://localhost"]
+    return [f"{parts.scheme}://{parts.netloc}" for parts in map(urlsplit, configured)]
+
+
 def site_url(rt: Runtime, host: str = "") -> str:
     """``scheme://host`` of the configured site URL the request came through, else of the first one."""
-    configured = [u.strip() for u in rt.settings.str("siteURL").split(",") if u.strip()] or ["http://localhost"]
-    chosen = next((u for u in configured if host and urlsplit(u).netloc == host), configured[0])
-    parts = urlsplit(chosen)
-    return f"{parts.scheme}://{parts.netloc}"
+    origins = site_origins(rt)
+    return next((origin for origin in origins if host and urlsplit(origin).netloc == host), origins[0])
 
 
 def link_url(rt: Runtime, share_id: int, password: str, site: str) -> str:

@@ -40,7 +40,8 @@ export function updateUser(patch) {
 
 /** The server's current view of the signed-in user (pins, group, theme changed elsewhere) replaces the stored one. */
 export function refreshUser(user) {
-  if (session && user?.id === session.user?.id) saveSession({ ...session, user });
+  if (!session || user?.id !== session.user?.id || JSON.stringify(user) === JSON.stringify(session.user)) return;
+  saveSession({ ...session, user });
 }
 
 // Another tab signed in or out: follow it.

@@ -16,6 +16,11 @@ export async function loadSiteConfig() {
   return basic;
 }
 
+/** Public sign-in settings: which forms ask for a captcha, whether sign-up is open, whether passkeys are on. */
+export async function loginConfig() {
+  try { return await get("/site/config/login", null, { auth: false }); } catch { return {}; }
+}
+
 export async function loadCapacity() {
   if (!currentUser()) return null;
   return get("/user/capacity");

@@ -66,8 +66,7 @@ export async function transferTo(files, dst, copy) {
 
 /** Undo a move: each file goes back to the folder it came from. */
 async function moveBack(files, dst) {
-  const byOrigin = new Map();
-  for (const file of files) byOrigin.set(parentUri(file.path), [...(byOrigin.get(parentUri(file.path)) || []), file]);
+  const byOrigin = Map.groupBy(files, (file) => parentUri(file.path));
   try {
     for (const [origin, group] of byOrigin) {
       const moved = group.map((file) => ({ ...file, path: joinUri(dst, file.name) }));

@@ -8,11 +8,6 @@ import { navigate, reload } from "../core/router.js";
 import { siteConfig, loadSiteConfig } from "../core/site.js";
 import { toggleTheme, currentTheme } from "../core/theme.js";
 
-/** Public sign-in settings: which forms ask for a captcha, whether sign-up is open. */
-export async function loginConfig() {
-  try { return await get("/site/config/login", null, { auth: false }); } catch { return {}; }
-}
-
 /** Call a signed-out API route; resolves with the whole envelope, rejects with ApiError unless `expected` lists the code. */
 export async function call(method, path, body, expected = [0]) {
   const envelope = await apiEnvelope(method, path, { body, auth: false });

@@ -3,10 +3,11 @@
 import { h, icon, errorMessage } from "../core/dom.js";
 import { t } from "../core/i18n.js";
 import { currentUser } from "../core/api.js";
+import { loginConfig } from "../core/site.js";
 import { passkeysSupported, usePasskey, passkeyProblem } from "../core/passkeys.js";
 import { navigate } from "../core/router.js";
 import {
-  loginConfig, call, finishSignIn, redirectTarget, renderCard, showInCard, heading, link, field,
+  call, finishSignIn, redirectTarget, renderCard, showInCard, heading, link, field,
   captchaField, wireForm, formProblem, keep, withQuery,
 } from "./session-kit.js";
 

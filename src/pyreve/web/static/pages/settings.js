@@ -6,6 +6,7 @@ import { api, get, patch, currentUser, updateUser } from "../core/api.js";
 import { reload } from "../core/router.js";
 import { teardownShell } from "../core/shell.js";
 import { currentTheme, setTheme, themeColors, currentThemeColor } from "../core/theme.js";
+import { loginConfig } from "../core/site.js";
 import { formatDate } from "../core/format.js";
 import { openShortcutHelp } from "../core/help.js";
 import { avatarImage, section, field } from "./settings-common.js";
@@ -154,7 +155,7 @@ export default {
     outlet.append(root);
     // The cached user may be stale (changed in another tab or by an administrator).
     const [me, prefs, login] = await Promise.all([get("/user/me").catch(() => currentUser()), get("/user/setting"),
-      get("/site/config/login").catch(() => ({}))]);
+      loginConfig()]);
     updateUser(me);
     const user = currentUser();
     root.replaceChildren(h("h1", null, t("settings.title")),
