@@ -120,6 +120,23 @@ def test_register_then_sign_in_without_email_or_password(api: Api) -> None:
     assert parse_time(listed[0]["used_at"]) >= parse_time(listed[0]["created_at"])
 
 
+def test_the_reference_web_clients_request_shapes_are_accepted(api: Api) -> None:
+    """Cloudreve's web client sends registrations without transports and assertions with an empty
+    attestationObject, and no clientExtensionResults."""
+    email, token = api.new_user()
+    key = SoftAuthenticator()
+    options = api.put("/user/authn", token=token)["data"]
+    attestation = json.loads(key.create(options))
+    del attestation["response"]["transports"]
+    made = api.post("/user/authn", {"response": json.dumps(attestation), "name": "Passkey", "ua": ""}, token)
+    assert made["code"] == 0, made
+    started = begin_sign_in(api)
+    assertion = json.loads(key.get(started["options"]))
+    assertion["response"]["attestationObject"] = ""
+    signed_in = api.post("/session/authn", {"session_id": started["session_id"], "response": json.dumps(assertion)})
+    assert signed_in["code"] == 0 and signed_in["data"]["user"]["email"] == email
+
+
 def test_options_follow_the_spec(api: Api) -> None:
     email, token = api.new_user()
     registration = api.put("/user/authn", token=token)["data"]["publicKey"]
