@@ -263,10 +263,10 @@ export function openMenu(anchor, items, { x, y } = {}) {
     document.removeEventListener("pointerdown", dismiss, true);
     document.removeEventListener("keydown", dismiss, true);
   };
-  setTimeout(() => {
-    document.addEventListener("pointerdown", dismiss, true);
-    document.addEventListener("keydown", dismiss, true);
-  });
+  // Registered at once: the event that opened the menu has already passed the document's capture phase,
+  // and an Escape pressed right after opening must close it.
+  document.addEventListener("pointerdown", dismiss, true);
+  document.addEventListener("keydown", dismiss, true);
   menu.querySelector("button:not([disabled])")?.focus();
   menu.addEventListener("keydown", (e) => {
     const items = [...menu.querySelectorAll("button:not([disabled])")];
