@@ -92,11 +92,13 @@ def test_view_settings_survive_a_reload(owner: Owner) -> None:
     for name in ("one.txt", "two.txt", "three.txt"):
         owner.file(f"{folder}/{name}")
     owner.open(f"cloudreve://my/{folder}")
-    owner.page.get_by_role("button", name="List view").click()
 
     def saved(response: Any) -> bool:
         return response.url.endswith("/api/v4/file/view") and response.request.method == "PATCH"
 
+    # Each change is saved in turn; waiting for each save keeps the reload from cutting the last one off.
+    with owner.page.expect_response(saved):
+        owner.page.get_by_role("button", name="List view").click()
     with owner.page.expect_response(saved):
         owner.grid().get_by_role("button", name="Name").click()  # ascending
     with owner.page.expect_response(saved):
