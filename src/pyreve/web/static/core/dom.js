@@ -239,14 +239,17 @@ export function promptDialog(title, { label, value = "", confirmLabel = t("commo
 
 // ---- menus ----
 
+/** Closes the open menu, if any: one menu at a time. */
+let closeOpenMenu = () => {};
+
 /** A popup menu at an element or a mouse position. items: [{label, icon?, run, danger?, disabled?} | "-"]. */
 export function openMenu(anchor, items, { x, y } = {}) {
-  document.querySelectorAll(".menu").forEach((m) => m.remove());
+  closeOpenMenu();
   const menu = h("div.menu", { role: "menu" }, items.map((item) => item === "-"
     ? h("div.menu-sep", { role: "separator" })
     : h("button.menu-item" + (item.danger ? ".danger" : ""), {
       type: "button", role: "menuitem", disabled: item.disabled,
-      onclick: () => { menu.remove(); item.run(); },
+      onclick: () => { close(); item.run(); },
     }, item.icon ? icon(item.icon) : h("span.icon"), h("span", null, item.label),
     item.shortcut ? h("kbd", null, item.shortcut) : null)));
   document.body.append(menu);
@@ -256,13 +259,18 @@ export function openMenu(anchor, items, { x, y } = {}) {
   const { innerWidth: w, innerHeight: hgt } = window;
   menu.style.left = `${Math.max(4, Math.min(left, w - menu.offsetWidth - 4))}px`;
   menu.style.top = `${Math.max(4, top + menu.offsetHeight > hgt ? top - menu.offsetHeight - (rect ? rect.height + 8 : 0) : top)}px`;
-  const dismiss = (e) => {
-    if (e.type === "keydown" && e.key !== "Escape") return;
-    if (e.type === "pointerdown" && menu.contains(e.target)) return;
+  function close() {
     menu.remove();
     document.removeEventListener("pointerdown", dismiss, true);
     document.removeEventListener("keydown", dismiss, true);
-  };
+    closeOpenMenu = () => {};
+  }
+  function dismiss(e) {
+    if (e.type === "keydown" && e.key !== "Escape") return;
+    if (e.type === "pointerdown" && menu.contains(e.target)) return;
+    close();
+  }
+  closeOpenMenu = close;
   // Registered at once: the event that opened the menu has already passed the document's capture phase,
   // and an Escape pressed right after opening must close it.
   document.addEventListener("pointerdown", dismiss, true);
