@@ -220,6 +220,30 @@ def test_delete_to_trash_then_restore(owner: Owner) -> None:
     expect(owner.row(name)).to_be_visible()
 
 
+def test_undo_a_delete_from_the_toast_puts_every_file_back(owner: Owner) -> None:
+    folder = unique("Undo")
+    names = ["keep.txt", "also.txt"]
+    for name in names:
+        owner.file(f"{folder}/{name}", name.encode())
+    owner.folder(f"{folder}/Sub")
+    owner.open(f"cloudreve://my/{folder}")
+    owner.row("keep.txt").click()
+    owner.page.keyboard.press("Control+a")  # the three entries, the folder too
+    expect(owner.page.get_by_text("3 selected")).to_be_visible()
+    owner.page.keyboard.press("Delete")
+    owner.dialog().get_by_role("button", name="Delete").click()
+    expect(owner.row("keep.txt")).to_have_count(0)
+    assert owner.names(f"cloudreve://my/{folder}") == set()
+
+    owner.page.locator(".toast", has_text="Moved to the trash").get_by_role("button", name="Undo").click()
+    expect(owner.page.get_by_text("Restored")).to_be_visible()
+    for name in [*names, "Sub"]:
+        expect(owner.row(name)).to_be_visible()
+    assert owner.names(f"cloudreve://my/{folder}") == {*names, "Sub"}
+    assert owner.names("cloudreve://trash") & {*names, "Sub"} == set()
+    assert owner.content(f"{folder}/keep.txt") == b"keep.txt"
+
+
 def test_delete_forever_and_empty_the_trash(owner: Owner) -> None:
     first, second = unique("old") + ".txt", unique("older") + ".txt"
     for name in (first, second):

@@ -8,7 +8,7 @@ import "./trash.js";
 import "./actions-tags.js";
 import "./locks.js";
 import "./drag-move.js";
-import { post, put, del, currentUser } from "../core/api.js";
+import { get, post, put, del, currentUser } from "../core/api.js";
 import { emit } from "../core/events.js";
 import { h, promptDialog, confirmDialog, dialog, toast, toastError, iconButton, copyText } from "../core/dom.js";
 import { t } from "../core/i18n.js";
@@ -127,15 +127,32 @@ registerAction({
       ? t("actions.deleteConfirm", { name: files[0].name })
       : t("actions.deleteConfirmMany", { n: files.length });
     if (!await confirmDialog(t("actions.deleteTitle"), message, { confirmLabel: t("actions.delete"), danger: true })) return;
+    const failed = new Set();
     try {
-      await batchCall("DELETE", "/file", { uris: files.map((f) => f.path) }, files);
-      filesChanged(files, "cloudreve://trash");
-      toast(t("actions.trashed"), "success");
+      await batchCall("DELETE", "/file", { uris: files.map((f) => f.path) }, files,
+        (uris) => uris.forEach((uri) => failed.add(uri)));
     } catch (err) {
       toastError(err);
+      return;
     }
+    filesChanged(files, "cloudreve://trash");
+    const trashed = files.filter((f) => !failed.has(f.path));
+    toast(t("actions.trashed"), "success",
+      trashed.length ? { timeout: 8000, action: { label: t("actions.undo"), run: () => untrash(trashed) } } : {});
   },
 });
+
+/** Undo a delete: trashed entries keep their ids but get new names, so their trash URIs are asked for by id. */
+async function untrash(files) {
+  try {
+    const inTrash = await Promise.all(files.map((f) => get("/file/info", { id: f.id })));
+    await batchCall("POST", "/file/restore", { uris: inTrash.map((f) => f.path) }, inTrash);
+    filesChanged(files, "cloudreve://trash");
+    toast(t("actions.restored"), "success");
+  } catch (err) {
+    toastError(err);
+  }
+}
 
 // ---- pins ----
 
