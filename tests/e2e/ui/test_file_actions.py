@@ -404,7 +404,35 @@ def test_details_show_size_location_and_owner(owner: Owner) -> None:
     owner.open(f"cloudreve://my/{folder}")
     owner.act(name, "Details")
     details = owner.dialog()
-    expect(details.get_by_role("heading")).to_have_text(f"Details of {name}")
+    expect(details.get_by_role("heading", name=f"Details of {name}")).to_be_visible()
     expect(details.get_by_text("2.00 KB").first).to_be_visible()
     expect(details.get_by_text(f"My files/{folder}")).to_be_visible()
     expect(details.get_by_text("(You)")).to_be_visible()
+
+
+def test_details_show_the_activity_newest_first_filtered_and_paged(owner: Owner) -> None:
+    folder = unique("Log")
+    owner.file(f"{folder}/draft.txt", b"v1")
+    owner.folder(f"{folder}/Final")
+    assert owner.api.post("/file/rename", {"uri": f"cloudreve://my/{folder}/draft.txt", "new_name": "paper.txt"},
+                          owner.token)["code"] == 0
+    assert owner.api.post("/file/move", {"uris": [f"cloudreve://my/{folder}/paper.txt"],
+                                         "dst": f"cloudreve://my/{folder}/Final", "copy": False},
+                          owner.token)["code"] == 0
+    for _ in range(21):  # more than one page of the log (20)
+        assert owner.content(f"{folder}/Final/paper.txt") == b"v1"
+    owner.open(f"cloudreve://my/{folder}/Final")
+    owner.act("paper.txt", "Details")
+    log = owner.dialog().get_by_role("list", name="Activity")
+    entries = log.get_by_role("listitem")
+    expect(entries).to_have_count(20)
+    expect(entries.first).to_contain_text("You downloaded it")
+    owner.dialog().get_by_role("button", name="Show older activity").click()
+    expect(log).to_contain_text(f"You moved it from My files/{folder} to My files/{folder}/Final")
+    expect(log).to_contain_text("You renamed it from draft.txt to paper.txt")
+    expect(entries.last).to_contain_text("You created it")
+    expect(owner.dialog().get_by_role("button", name="Show older activity")).to_be_hidden()
+
+    owner.dialog().get_by_role("combobox", name="Show activity").select_option(label="Changes")
+    expect(log).not_to_contain_text("downloaded")
+    expect(log).to_contain_text("You renamed it from draft.txt to paper.txt")

@@ -1,5 +1,6 @@
 // Small facts about listed files: capability bits, type icons, folder paths, thumbnails.
 import { get } from "../core/api.js";
+import { t } from "../core/i18n.js";
 import { parseUri, buildUri } from "../core/uri.js";
 
 // Navigator capability bits (file-uri.md §2).
@@ -15,6 +16,15 @@ export function hasCapability(boolset, bit) {
 }
 
 export const isFolder = (file) => file.type === 1;
+
+/** "My files/a/b" for a folder URI, as a person reads it. */
+export function readableLocation(uri) {
+  const p = parseUri(uri);
+  if (!p) return uri;
+  const root = { my: t("nav.myFiles"), trash: t("nav.trash"), shared_with_me: t("nav.sharedWithMe") }[p.fs] || p.fs;
+  return [root, ...p.elements].join("/");
+}
+
 /** A saved share: opening it goes to the share. */
 export const isShortcut = (file) => !!file.metadata?.["sys:shared_redirect"];
 

@@ -1,21 +1,14 @@
-// The details dialog: type, size, location, dates, storage, owner and direct links of one file or folder.
+// The details dialog: type, size, location, dates, storage, owner, direct links and activity of one file or folder.
 import { get, del, currentUser } from "../core/api.js";
 import { h, dialog, toast, toastError, iconButton, copyText } from "../core/dom.js";
 import { t } from "../core/i18n.js";
 import { formatSize, formatDate } from "../core/format.js";
-import { parentUri, parseUri } from "../core/uri.js";
+import { parentUri } from "../core/uri.js";
 import { registerAction } from "./registry.js";
-import { isFolder } from "./browse-util.js";
+import { isFolder, readableLocation } from "./browse-util.js";
 import { single } from "./actions-util.js";
 import { tagsOf, tagChip } from "./actions-tags.js";
-
-/** "My files/a/b" for a folder URI, as a person reads it. */
-function readableLocation(uri) {
-  const p = parseUri(uri);
-  if (!p) return uri;
-  const root = { my: t("nav.myFiles"), trash: t("nav.trash"), shared_with_me: t("nav.sharedWithMe") }[p.fs] || p.fs;
-  return [root, ...p.elements].join("/");
-}
+import { activityLog } from "./activity.js";
 
 function row(label, value) {
   if (value === null || value === undefined || value === "") return null;
@@ -54,7 +47,7 @@ async function showInfo(file) {
   const user = currentUser();
   await dialog({
     title: t("actions.infoTitle", { name: details.name }),
-    body: h("dl.info-list", null,
+    body: [h("dl.info-list", null,
       row(t("info.type"), folder ? t("info.folder") : t("info.file")),
       row(t("info.size"), folder ? (summary ? formatSize(summary.size) : null) : formatSize(details.size)),
       row(t("info.contents"), summary ? t("info.contentsValue", { files: summary.files, folders: summary.folders }) : null),
@@ -68,6 +61,7 @@ async function showInfo(file) {
       row(t("info.shared"), details.shared ? t("info.yes") : null),
       row(t("info.tags"), tags.length ? h("span.tag-chips", null, tags.map(tagChip)) : null),
       row(t("info.directLinks"), ext.direct_links?.length ? directLinks(ext.direct_links) : null)),
+    details.owned ? activityLog(details.path) : null],
     actions: [{ label: t("common.close"), primary: true, value: true }],
   });
 }
