@@ -49,6 +49,10 @@ def test_signed_in_pages_and_dialogs(owner: Owner) -> None:
     expect(page.get_by_role("list", name="Activity").get_by_role("listitem").first).to_be_visible()
     audit(page, found, "details dialog with its activity")
     page.keyboard.press("Escape")
+    page.get_by_role("button", name="Advanced search").click()
+    expect(page.get_by_role("dialog", name="Advanced search")).to_be_visible()
+    audit(page, found, "advanced search dialog", dark=False)
+    page.keyboard.press("Escape")
     for path, ready in (("/home?path=cloudreve%3A%2F%2Ftrash", "grid"), ("/settings", "heading"),
                         ("/connect", "heading"), ("/shares", "heading")):
         page.goto(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -353,6 +353,60 @@ def test_type_filter_shows_only_images(owner: Owner) -> None:
     expect(images).to_have_attribute("aria-pressed", "true")
     images.click()
     expect(owner.row(folder)).to_be_visible()
+
+
+def test_advanced_search_by_name_type_size_case_tag_and_date_then_refined(owner: Owner) -> None:
+    folder = unique("Reports")
+    owner.file(f"{folder}/Report-big.txt", b"x" * 5000)
+    owner.file(f"{folder}/report-small.txt", b"x" * 100)
+    owner.file(f"{folder}/notes.txt", b"x" * 5000)
+    owner.folder(f"{folder}/report folder")
+    owner.file("report-elsewhere.txt", b"x" * 5000)
+    tagged = owner.api.call("PATCH", "/file/metadata", owner.token, json={
+        "uris": [f"cloudreve://my/{folder}/notes.txt"], "patches": [{"key": "tag:urgent", "value": ""}]})
+    assert tagged["code"] == 0, tagged
+    owner.open(f"cloudreve://my/{folder}")
+    page = owner.page
+
+    page.get_by_role("button", name="Advanced search").click()
+    form = owner.dialog()
+    form.get_by_label("Name contains").fill("report")
+    form.get_by_label("Type", exact=True).select_option(label="Files only")
+    form.get_by_label("At least").fill("1")
+    form.get_by_label("Size unit").select_option("KB")
+    form.get_by_label(f"Only in My files/{folder}").check()
+    form.get_by_role("button", name="Search").click()
+    expect(owner.row("Report-big.txt")).to_be_visible()
+    for absent in ("report-small.txt", "notes.txt", "report folder", "report-elsewhere.txt"):
+        expect(owner.row(absent)).to_have_count(0)
+
+    # Refining starts from the search shown: the conditions are filled in.
+    page.get_by_role("button", name="Refine search").click()
+    form = owner.dialog()
+    expect(form.get_by_label("Name contains")).to_have_value("report")
+    expect(form.get_by_label("At least")).to_have_value("1")
+    expect(form.get_by_label(f"Only in My files/{folder}")).to_be_checked()
+    form.get_by_label("At least").fill("")
+    form.get_by_label("Match case").check()
+    form.get_by_role("button", name="Search").click()
+    expect(owner.row("report-small.txt")).to_be_visible()
+    expect(owner.row("Report-big.txt")).to_have_count(0)
+
+    page.get_by_role("button", name="Refine search").click()
+    form = owner.dialog()
+    form.get_by_label("Name contains").fill("")
+    form.get_by_label("Tag", exact=True).fill("urgent")
+    form.get_by_label("Modified on or after").fill(date.today().isoformat())
+    form.get_by_role("button", name="Search").click()
+    expect(owner.row("notes.txt")).to_be_visible()
+    expect(owner.row("Report-big.txt")).to_have_count(0)
+
+    page.get_by_role("button", name="Refine search").click()
+    form = owner.dialog()
+    form.get_by_label("Modified on or after").fill("")
+    form.get_by_label("Modified on or before").fill((date.today() - timedelta(days=1)).isoformat())
+    form.get_by_role("button", name="Search").click()
+    expect(page.get_by_text("No files match.")).to_be_visible()
 
 
 def test_on_a_phone_a_tap_opens_a_folder(browser: Any, ui_server: Server) -> None:

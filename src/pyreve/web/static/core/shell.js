@@ -99,7 +99,12 @@ function buildTopbar(toggleSidebar) {
     const q = search.value.trim();
     if (!q) return;
     navigate(homeUrl(`${MY_ROOT}?${new URLSearchParams({ name: q, case_folding: "true" })}`));
-  } }, icon("search"), search);
+  } }, icon("search"), search, iconButton("tune", t("nav.advancedSearch"), async () => {
+    // Prefilled from where the person is: a folder (or a search) of My files.
+    const here = location.pathname === "/home" ? new URLSearchParams(location.search).get("path") : null;
+    const { advancedSearch } = await import("../files/advanced-search.js");
+    advancedSearch(here || undefined);
+  }));
   registerShortcut("/", () => { search.focus(); }, t("shortcut.search"));
   // No picture yet (the server answers 404): a person icon instead of a broken image.
   const avatarFallback = h("span.avatar.avatar-fallback", { hidden: true }, icon("user"));

@@ -12,6 +12,7 @@ import { parseUri, buildUri, homeUrl, withoutQuery, parentUri, MY_ROOT } from ".
 import { actionsFor, defaultActionFor, creatorsFor, registeredActions, decorationsFor, folderToolsFor, DRAG_TYPE } from "./registry.js";
 import { createListView } from "./list-view.js";
 import { CAP, hasCapability, isFolder, isShortcut, fileIcon, canHaveThumbnail, folderOf, thumbnailUrl, forgetThumbnail } from "./browse-util.js";
+import { advancedSearch } from "./advanced-search.js";
 import "../locales/browser.js";
 
 const FETCH_SIZE = 500;
@@ -320,9 +321,12 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
       type: "button", "aria-pressed": String(category === cat),
       onclick: () => view.navigate(category === cat ? base : `${base}?${new URLSearchParams({ category: cat })}`),
     }, t(`browser.category.${cat}`));
-    const title = view.isSearch && name ? [h("h2.fb-search-title", null, t("browser.resultsFor", { q: name }))] : [];
+    const title = view.isSearch ? [h("h2.fb-search-title", null,
+      name ? t("browser.resultsFor", { q: name }) : t("browser.searchResults"))] : [];
+    const refine = view.isSearch && state.parsed.fs === "my" && !category
+      ? h("button.text", { type: "button", onclick: () => advancedSearch(state.uri) }, t("search.refine")) : null;
     searchBar.replaceChildren(...title,
-      h("div.fb-chips", { role: "group", "aria-label": t("browser.typeFilter") }, CATEGORIES.map(chip)));
+      h("div.fb-chips", { role: "group", "aria-label": t("browser.typeFilter") }, CATEGORIES.map(chip)), refine);
   }
 
   function renderStatus() {
