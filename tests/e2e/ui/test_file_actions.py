@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 import uuid
 import zipfile
 from pathlib import Path
@@ -13,6 +15,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import Server
 from tests.e2e.helpers import update_user
+from tests.e2e.media_files import MEDIA_SETTINGS, camera_jpeg, flac_bytes, needs_ffmpeg, video_bytes
 from tests.e2e.ui.conftest import Owner, unique
 
 ADMIN_GROUP, USER_GROUP = 1, 2  # only the Admin group may download archives
@@ -436,3 +439,61 @@ def test_details_show_the_activity_newest_first_filtered_and_paged(owner: Owner)
     owner.dialog().get_by_role("combobox", name="Show activity").select_option(label="Changes")
     expect(log).not_to_contain_text("downloaded")
     expect(log).to_contain_text("You renamed it from draft.txt to paper.txt")
+
+
+def wait_for_metadata(owner: Owner, path: str, key: str) -> None:
+    """Media metadata is read in the background after the upload."""
+    deadline = time.monotonic() + 15
+    while True:
+        found = owner.api.get("/file/info", owner.token, params={"uri": f"cloudreve://my/{path}"})
+        if key in (found["data"]["metadata"] or {}):
+            return
+        assert time.monotonic() < deadline, found
+        time.sleep(0.2)
+
+
+def test_details_show_what_the_server_read_from_a_photo_and_a_song(owner: Owner, tmp_path: Path) -> None:
+    folder = unique("Media")
+    owner.file(f"{folder}/eiffel.jpg", camera_jpeg())
+    owner.file(f"{folder}/song.flac", flac_bytes(tmp_path))
+    wait_for_metadata(owner, f"{folder}/eiffel.jpg", "exif:camera_make")
+    wait_for_metadata(owner, f"{folder}/song.flac", "music:title")
+    owner.open(f"cloudreve://my/{folder}")
+
+    owner.act("eiffel.jpg", "Details")
+    details = owner.dialog().locator("dl")
+    expect(details).to_contain_text("CameraCanon EOS R5")
+    expect(details).to_contain_text("LensRF50mm F1.8 STM")
+    expect(details).to_contain_text("Exposure1/125 s · f/2.8 · ISO 400 · 50 mm")
+    expect(details).to_contain_text("TakenJun 1, 2023")
+    place = details.get_by_role("link", name="48.85833, 2.29445")
+    expect(place).to_have_attribute("href", re.compile(r"^https://www\.openstreetmap\.org/\?mlat=48\.85833"))
+    owner.page.keyboard.press("Escape")
+
+    owner.act("song.flac", "Details")
+    details = owner.dialog().locator("dl")
+    expect(details).to_contain_text("TitleNight Drive")
+    expect(details).to_contain_text("ArtistThe Examples")
+    expect(details).to_contain_text("AlbumTest Pressing")
+    expect(details).to_contain_text("Track3/12")
+    expect(details).to_contain_text("Duration0:03")
+    expect(details).not_to_contain_text("Camera")
+
+
+@needs_ffmpeg
+def test_details_show_a_videos_size_length_and_codec(browser: Any, server_factory: Any, tmp_path: Path) -> None:
+    server = server_factory(settings=MEDIA_SETTINGS)  # stream metadata comes from ffprobe, off by default
+    context = browser.new_context(base_url=server.base, locale="en-US")
+    try:
+        viewer = Owner(context.new_page(), server.api)
+        viewer.file("clip.mp4", video_bytes(tmp_path, seconds=2))
+        wait_for_metadata(viewer, "clip.mp4", "stream:format")
+        viewer.open()
+        viewer.act("clip.mp4", "Details")
+        details = viewer.dialog().locator("dl")
+        expect(details).to_contain_text("Dimensions320 × 240")
+        expect(details).to_contain_text("Duration0:02")
+        expect(details).to_contain_text("TitleTest Clip")
+        expect(details).to_contain_text("Video codech264")
+    finally:
+        context.close()

@@ -30,3 +30,13 @@ export function formatRelative(value) {
   }
   return formatDate(d);
 }
+
+/** 3725.4 → "1:02:05"; 65 → "1:05". */
+export function formatDuration(seconds) {
+  const total = Math.round(Number(seconds));
+  if (!Number.isFinite(total) || total < 0) return "";
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const secs = String(total % 60).padStart(2, "0");
+  return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${secs}` : `${minutes}:${secs}`;
+}

@@ -9,6 +9,7 @@ import { isFolder, readableLocation } from "./browse-util.js";
 import { single } from "./actions-util.js";
 import { tagsOf, tagChip } from "./actions-tags.js";
 import { activityLog } from "./activity.js";
+import { mediaRows } from "./media-info.js";
 
 function row(label, value) {
   if (value === null || value === undefined || value === "") return null;
@@ -58,6 +59,7 @@ async function showInfo(file) {
       row(t("info.storage"), ext.storage_policy?.name),
       row(t("info.storageUsed"), folder ? null : formatSize(ext.storage_used)),
       row(t("info.versions"), !folder && versions ? String(versions) : null),
+      mediaRows(details.metadata || {}).map(([label, value]) => row(label, value)),
       row(t("info.shared"), details.shared ? t("info.yes") : null),
       row(t("info.tags"), tags.length ? h("span.tag-chips", null, tags.map(tagChip)) : null),
       row(t("info.directLinks"), ext.direct_links?.length ? directLinks(ext.direct_links) : null)),
