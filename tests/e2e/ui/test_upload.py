@@ -137,6 +137,31 @@ def test_a_file_dropped_on_a_folder_row_is_uploaded_into_it(uploader: Uploader) 
     assert uploader.content(f"{folder}/{name}") == b"in the folder"
 
 
+def paste_file(page: Any, target: str, name: str, text: str) -> None:
+    """Paste a copied file into the element `target` (a CSS selector), as the browser reports it."""
+    expect(page.get_by_role("region", name="File browser")).to_have_attribute("data-drop-uri", re.compile("^cloudreve://"))
+    page.evaluate("""([target, name, text]) => {
+        const data = new DataTransfer();
+        data.items.add(new File([text], name, { type: "text/plain" }));
+        document.querySelector(target).dispatchEvent(
+            new ClipboardEvent("paste", { bubbles: true, cancelable: true, clipboardData: data }));
+    }""", [target, name, text])
+
+
+def test_a_file_pasted_into_a_folder_is_uploaded_there_but_not_one_pasted_into_a_text_box(uploader: Uploader) -> None:
+    folder, name, typed = unique("Pasted"), unique("clip") + ".txt", unique("typed") + ".txt"
+    uploader.folder(folder)
+    uploader.open(f"cloudreve://my/{folder}")
+    paste_file(uploader.page, "body", name, "from the clipboard")
+    expect(uploader.row(name)).to_contain_text("18 B")
+    assert uploader.content(f"{folder}/{name}") == b"from the clipboard"
+
+    paste_file(uploader.page, "input[type=search]", typed, "meant for the search box")
+    expect(uploader.panel()).to_contain_text("Uploads complete")
+    uploader.page.wait_for_timeout(300)  # an upload would have started by now
+    assert uploader.names(f"cloudreve://my/{folder}") == {name}
+
+
 def test_a_reload_mid_upload_resumes_without_sending_finished_chunks(uploader: Uploader, tmp_path: Path) -> None:
     page = uploader.page
     name = unique("big") + ".bin"

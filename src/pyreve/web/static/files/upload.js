@@ -1,4 +1,4 @@
-// Uploads: files and folders from the pickers ("New" menu) or dropped on the browser, queued a few at a
+// Uploads: files and folders from the pickers ("New" menu), dropped on or pasted into the browser, queued a few at a
 // time, each through an upload session in chunks, with name conflicts settled before any byte is sent.
 // Sessions outlive the page: after a reload the same file, picked or dropped again, continues where
 // it stopped.
@@ -370,6 +370,17 @@ document.addEventListener("drop", async (e) => {
   } catch (err) {
     toast(errorMessage(err), "error");
   }
+});
+
+// ---- paste: files copied elsewhere (or a screenshot) upload into the folder shown ----
+
+document.addEventListener("paste", (e) => {
+  const files = [...(e.clipboardData?.files || [])];
+  if (!files.length || e.target.closest?.("input, textarea, [contenteditable]") || document.querySelector("dialog[open]")) return;
+  const folder = document.querySelector("section.fb[data-drop-uri]");  // a folder that takes uploads
+  if (!folder) return;
+  e.preventDefault();
+  enqueue(folder.dataset.dropUri, files.map((file) => ({ file, path: file.name })));
 });
 
 // ---- after a reload: the sessions still open on the server ----
