@@ -426,6 +426,7 @@ def test_details_show_the_activity_newest_first_filtered_and_paged(owner: Owner)
         assert owner.content(f"{folder}/Final/paper.txt") == b"v1"
     owner.open(f"cloudreve://my/{folder}/Final")
     owner.act("paper.txt", "Details")
+    expect(owner.dialog().locator("footer").get_by_role("button", name="Close")).to_be_focused()
     log = owner.dialog().get_by_role("list", name="Activity")
     entries = log.get_by_role("listitem")
     expect(entries).to_have_count(20)

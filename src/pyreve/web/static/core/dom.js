@@ -198,7 +198,7 @@ export function dialog({ title, body, actions = [], wide = false, onOpen }) {
     const el = h("dialog.dialog" + (wide ? ".wide" : ""), { "aria-labelledby": titleId });
     const close = (value) => { el.close(); el.remove(); resolve(value); };
     const buttons = actions.map((a) => h(`button${a.primary ? ".primary" : ""}${a.danger ? ".danger" : ""}`, {
-      type: a.primary ? "submit" : "button",
+      type: a.primary ? "submit" : "button", autofocus: a.autofocus,
       onclick: async (e) => {
         e.preventDefault();
         if (!a.run) { close(a.value); return; }
@@ -217,7 +217,7 @@ export function dialog({ title, body, actions = [], wide = false, onOpen }) {
     document.body.append(el);
     el.showModal();
     onOpen?.(el);
-    const first = el.querySelector("[autofocus], input, select, textarea");
+    const first = el.querySelector("[autofocus]") || el.querySelector("input, select, textarea");
     if (first) { first.focus(); if (first.select && first.type === "text") first.select(); }
   });
 }

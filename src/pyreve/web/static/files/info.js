@@ -64,7 +64,8 @@ async function showInfo(file) {
       row(t("info.tags"), tags.length ? h("span.tag-chips", null, tags.map(tagChip)) : null),
       row(t("info.directLinks"), ext.direct_links?.length ? directLinks(ext.direct_links) : null)),
     details.owned ? activityLog(details.path) : null],
-    actions: [{ label: t("common.close"), primary: true, value: true }],
+    // Focus on Close, not on the activity filter: a reader's first keypress should not change the list.
+    actions: [{ label: t("common.close"), primary: true, value: true, autofocus: true }],
   });
 }
 
