@@ -35,6 +35,8 @@ def test_signed_in_pages_and_dialogs(owner: Owner) -> None:
     owner.file(name)
     owner.open()
     audit(page, found, "files, grid")
+    page.get_by_role("button", name="Gallery view").click()
+    audit(page, found, "files, gallery")
     page.get_by_role("button", name="List view").click()
     owner.row(folder).click()
     audit(page, found, "files, list with a selection")

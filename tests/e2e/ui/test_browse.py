@@ -74,6 +74,48 @@ def test_grid_view_shows_a_thumbnail_for_an_image(owner: Owner) -> None:
     expect(owner.row("notes.txt").locator("img")).to_have_count(0)
 
 
+def test_gallery_view_shows_square_pictures_whose_size_is_chosen_and_kept(owner: Owner) -> None:
+    folder = unique("Album")
+    for number in range(6):
+        picture = io.BytesIO()
+        Image.new("RGB", (64, 48), (40 * number, 90, 160)).save(picture, "PNG")
+        owner.file(f"{folder}/photo-{number}.png", picture.getvalue())
+    owner.open(f"cloudreve://my/{folder}")
+    page = owner.page
+
+    def saved(response: Any) -> bool:
+        return response.url.endswith("/api/v4/file/view") and response.request.method == "PATCH"
+
+    with page.expect_response(saved):
+        page.get_by_role("button", name="Gallery view").click()
+    thumb = owner.row("photo-0.png").locator("img")
+    expect(thumb).to_be_visible()
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
+    box = owner.row("photo-0.png").bounding_box()
+    assert box is not None and abs(box["width"] - box["height"]) <= 1, box  # square
+
+    def lines() -> int:
+        """How many lines the six pictures take."""
+        return len({round(owner.row(f"photo-{n}.png").bounding_box()["y"]) for n in range(6)})  # type: ignore[index]
+
+    before = lines()
+    size = page.get_by_role("slider", name="Picture size")
+    with page.expect_response(saved):
+        size.evaluate("(input) => { input.value = 400; input.dispatchEvent(new Event('input', { bubbles: true }));"
+                      " input.dispatchEvent(new Event('change', { bubbles: true })); }")
+    bigger = lines()
+    assert bigger > before
+    page.reload()
+    expect(page.get_by_role("button", name="Gallery view")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("slider", name="Picture size")).to_have_value("400")
+    expect(owner.row("photo-5.png")).to_be_visible()
+    assert lines() == bigger
+    # Keyboard: the arrows move across a line as in the grid.
+    owner.row("photo-0.png").click()
+    page.keyboard.press("ArrowRight")
+    expect(owner.row("photo-1.png")).to_have_attribute("aria-selected", "true")
+
+
 def test_sort_by_name_descending_reorders_the_list(owner: Owner) -> None:
     folder = unique("Sorted")
     for name in ("alpha.txt", "bravo.txt", "charlie.txt"):

@@ -1,5 +1,5 @@
-// The file browser: lists a folder (or search results) of any file system, with breadcrumbs, list and
-// grid layouts, sorting, saved view settings, selection, menus built from the feature registry, and
+// The file browser: lists a folder (or search results) of any file system, with breadcrumbs, list,
+// grid and gallery layouts, sorting, saved view settings, selection, menus built from the feature registry, and
 // paging on scroll. Features plug in through files/registry.js; this module only browses.
 import { h, icon, iconButton, openMenu, toastError, errorMessage, append, clear } from "../core/dom.js";
 import { t } from "../core/i18n.js";
@@ -10,7 +10,7 @@ import { register as registerShortcut } from "../core/shortcuts.js";
 import { formatSize, formatDate } from "../core/format.js";
 import { parseUri, buildUri, homeUrl, withoutQuery, parentUri, MY_ROOT } from "../core/uri.js";
 import { actionsFor, defaultActionFor, creatorsFor, registeredActions, decorationsFor, folderToolsFor, DRAG_TYPE } from "./registry.js";
-import { createListView } from "./list-view.js";
+import { createListView, GALLERY_WIDTH } from "./list-view.js";
 import { CAP, hasCapability, isFolder, isShortcut, fileIcon, canHaveThumbnail, folderOf, thumbnailUrl, forgetThumbnail } from "./browse-util.js";
 import { advancedSearch } from "./advanced-search.js";
 import "../locales/browser.js";
@@ -19,6 +19,7 @@ const FETCH_SIZE = 500;
 const DEFAULT_PAGE_SIZE = 100;
 const ORDER_LABELS = { name: "browser.sort.name", size: "browser.sort.size", updated_at: "browser.sort.updated", created_at: "browser.sort.created" };
 const CATEGORIES = ["image", "video", "audio", "document"];
+const LAYOUTS = ["list", "grid", "gallery"];
 const FS_ROOT_LABELS = { my: "nav.myFiles", trash: "nav.trash", shared_with_me: "nav.sharedWithMe", share: "browser.sharedFolder" };
 
 /** Same folder? Compares file system, owner/share id and path; ignores search query and encoding. */
@@ -219,7 +220,7 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     state.capability = data.props?.capability || data.parent?.capability || "";
     state.props = data.props || null;
     state.saved = data.view || state.saved;
-    if (state.saved?.view) state.layout = state.saved.view === "list" ? "list" : "grid";
+    if (state.saved?.view) state.layout = LAYOUTS.includes(state.saved.view) ? state.saved.view : "grid";
     if (!state.order && state.saved?.order) { state.order = state.saved.order; state.direction = state.saved.order_direction || "asc"; }
   }
 
@@ -247,6 +248,7 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     renderCrumbs();
     renderTools();
     renderSearchBar();
+    list.setGalleryWidth(state.saved?.gallery_width);
     list.setLayout(state.layout);
     list.setItems(state.files, { keepScroll, total: knownTotal() });
     if (acceptsDrops()) root.dataset.dropUri = state.folderUri; else delete root.dataset.dropUri;
@@ -292,9 +294,17 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     if (orders?.length && !view.isSearch) {
       children.push(iconButton("sort", t("browser.sort"), (e) => sortMenu(e.currentTarget)));
     }
+    if (state.layout === "gallery") {
+      const width = state.saved?.gallery_width || GALLERY_WIDTH.initial;
+      children.push(h("input.fb-zoom", { type: "range", min: GALLERY_WIDTH.min, max: GALLERY_WIDTH.max, step: 10, value: width,
+        "aria-label": t("browser.pictureSize"),
+        oninput: (e) => list.setGalleryWidth(e.target.value),
+        onchange: (e) => { state.saved = { ...(state.saved || {}), gallery_width: Number(e.target.value) }; saveView(); } }));
+    }
     children.push(h("div.fb-layouts", { role: "group", "aria-label": t("browser.layout") },
-      iconButton("list", t("browser.listView"), () => setLayout("list"), { "aria-pressed": String(state.layout === "list") }),
-      iconButton("grid", t("browser.gridView"), () => setLayout("grid"), { "aria-pressed": String(state.layout === "grid") })));
+      [["list", "list", "browser.listView"], ["grid", "grid", "browser.gridView"], ["gallery", "image", "browser.galleryView"]]
+        .map(([layout, iconName, label]) => iconButton(iconName, t(label), () => setLayout(layout),
+          { "aria-pressed": String(state.layout === layout) }))));
     children.push(iconButton("refresh", t("browser.refresh"), () => load({ keepScroll: true })));
     tools.replaceChildren(...children);
   }
@@ -400,7 +410,7 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
         if (!state.selected.has(file.path)) selectOnly(index);
         actionMenu(e.currentTarget);
       }, { tabindex: "-1" })));
-    if (state.layout === "grid" && state.saved?.thumbnail !== false && canHaveThumbnail(file, state.capability)) {
+    if (state.layout !== "list" && state.saved?.thumbnail !== false && canHaveThumbnail(file, state.capability)) {
       const slot = row.querySelector(".fb-icon");
       thumbnailUrl(file).then((url) => {
         if (!url || !row.isConnected) return;
@@ -481,7 +491,7 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
       ArrowDown: current + cols, ArrowUp: current - cols, Home: 0, End: last,
       PageDown: current + cols * list.pageLines(), PageUp: current - cols * list.pageLines(),
     };
-    if (state.layout === "grid") { moves.ArrowRight = current + 1; moves.ArrowLeft = current - 1; }
+    if (state.layout !== "list") { moves.ArrowRight = current + 1; moves.ArrowLeft = current - 1; }
     if (e.key in moves) {
       e.preventDefault();
       const target = current < 0 ? 0 : Math.max(0, Math.min(last, moves[e.key]));

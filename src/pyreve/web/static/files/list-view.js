@@ -1,12 +1,14 @@
 // A virtualised file list: only the rows in (and just around) the viewport exist in the DOM, so a
-// folder of 10,000 entries scrolls as smoothly as one of ten. Two layouts share the code: "list"
-// (one entry per line, with a column header) and "grid" (tiles, several per line).
+// folder of 10,000 entries scrolls as smoothly as one of ten. Three layouts share the code: "list"
+// (one entry per line, with a column header), "grid" (tiles, several per line) and "gallery" (square
+// pictures of a chosen width, stretched to fill the line).
 import { h } from "../core/dom.js";
 
 const OVERSCAN_LINES = 6;
 const LIST_LINE_HEIGHT = 44;
 const GRID_TILE_MIN_WIDTH = 168;
 const GRID_LINE_HEIGHT = 208;
+export const GALLERY_WIDTH = { min: 80, max: 400, initial: 200 };
 let instances = 0;
 
 /**
@@ -25,12 +27,18 @@ export function createListView({ label, header, renderRow, onNearEnd, onKeyDown 
   let rendered = new Map(); // index -> row element
   let columns = 1;
   let lineHeight = LIST_LINE_HEIGHT;
+  let galleryWidth = GALLERY_WIDTH.initial;
   let frame = 0;
 
   function measure() {
     const width = body.clientWidth || grid.clientWidth;
-    columns = layout === "grid" ? Math.max(1, Math.floor(width / GRID_TILE_MIN_WIDTH)) : 1;
-    lineHeight = layout === "grid" ? GRID_LINE_HEIGHT : LIST_LINE_HEIGHT;
+    if (layout === "gallery") {
+      columns = Math.max(1, Math.floor(width / galleryWidth));
+      lineHeight = Math.max(GALLERY_WIDTH.min / 2, Math.floor(width / columns) || galleryWidth);  // square cells
+    } else {
+      columns = layout === "grid" ? Math.max(1, Math.floor(width / GRID_TILE_MIN_WIDTH)) : 1;
+      lineHeight = layout === "grid" ? GRID_LINE_HEIGHT : LIST_LINE_HEIGHT;
+    }
     body.style.height = `${Math.ceil(items.length / columns) * lineHeight}px`;
   }
 
@@ -46,6 +54,7 @@ export function createListView({ label, header, renderRow, onNearEnd, onKeyDown 
     const col = index % columns;
     row.style.transform = `translate(${(col * 100)}%, ${line * lineHeight}px)`;
     row.style.width = `${100 / columns}%`;
+    if (layout === "gallery") row.style.height = `${lineHeight}px`;
   }
 
   function paint() {
@@ -73,9 +82,9 @@ export function createListView({ label, header, renderRow, onNearEnd, onKeyDown 
   grid.addEventListener("scroll", schedule, { passive: true });
   grid.addEventListener("keydown", (e) => onKeyDown?.(e));
   const resize = new ResizeObserver(() => {
-    const before = columns;
+    const before = [columns, lineHeight];
     measure();
-    if (before !== columns) rerender(); else schedule();
+    if (before[0] !== columns || before[1] !== lineHeight) rerender(); else schedule();
   });
   resize.observe(grid);
 
@@ -107,8 +116,14 @@ export function createListView({ label, header, renderRow, onNearEnd, onKeyDown 
       if (layout === next) return;
       layout = next;
       grid.classList.toggle("fb-tiles", layout === "grid");
+      grid.classList.toggle("fb-gallery", layout === "gallery");
       headerHost.replaceChildren(...(layout === "list" && header ? [header()] : []));
       rerender();
+    },
+    /** The gallery's picture width in CSS pixels (the cells stretch to fill each line). */
+    setGalleryWidth(width) {
+      galleryWidth = Math.max(GALLERY_WIDTH.min, Math.min(GALLERY_WIDTH.max, Number(width) || GALLERY_WIDTH.initial));
+      if (layout === "gallery") rerender();
     },
     rowId: (index) => `${idPrefix}-${index}`,
     renderedRows: () => [...rendered.values()],
