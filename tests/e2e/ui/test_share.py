@@ -170,6 +170,10 @@ def test_share_with_password_and_expiry_then_a_visitor_unlocks_and_downloads(
     visitor.get_by_label("Password").fill(password)
     visitor.get_by_role("button", name="Open").click()
     expect(file_row(visitor, name)).to_be_visible()
+    facts = visitor.locator("header.share-head")
+    expect(facts).to_contain_text("Downloads: 0")
+    expect(facts).to_contain_text("Expires in 2 days")
+    expect(facts).to_contain_text(re.compile(r"Views: [1-9]"))
     assert download_bytes(visitor, name) == data
 
 
@@ -186,6 +190,7 @@ def test_a_link_with_one_download_refuses_the_second(owner: Person, ui_api: Api,
     link = page.get_by_role("dialog").get_by_role("textbox", name="Link").input_value()
 
     visitor.goto(link_path(link))
+    expect(visitor.locator("header.share-head")).to_contain_text("Downloads left: 1")
     assert download_bytes(visitor, name) == b"only once"
     menu_action(visitor, name, "Download")
     expect(visitor.get_by_role("status").get_by_text(re.compile("does not exist|expired", re.I))).to_be_visible()

@@ -3,6 +3,7 @@
 // prompt first when the share has one.
 import { h, icon, errorMessage } from "../core/dom.js";
 import { t } from "../core/i18n.js";
+import { formatRelative } from "../core/format.js";
 import { get, currentUser, ApiError } from "../core/api.js";
 import { navigate } from "../core/router.js";
 import { siteConfig } from "../core/site.js";
@@ -22,12 +23,25 @@ function shareKey(uri) {
   return p?.fs === "share" ? `${p.id}:${p.password}` : "";
 }
 
+/** "Shared by Ada · 3 days ago · Views: 12 · Downloads: 4 · Downloads left: 6 · Expires in 2 days" */
+function shareFacts(info) {
+  const owner = info.owner?.nickname || t("sharepage.anonymous");
+  const count = (key, n) => (Number.isInteger(n) ? t(key, { n }) : null);
+  return [
+    t("sharepage.by", { name: owner }),
+    info.created_at ? formatRelative(info.created_at) : null,
+    count("sharepage.views", info.visited),
+    count("sharepage.downloads", info.downloaded),
+    count("sharepage.downloadsLeft", info.remain_downloads),
+    info.expires ? t("sharepage.expires", { time: formatRelative(info.expires) }) : null,
+  ].filter(Boolean).join(" · ");
+}
+
 function shareHeader(info, signedIn) {
-  const owner = info?.owner?.nickname || t("sharepage.anonymous");
   return h("header.share-head", null,
     signedIn ? null : h("a.share-site", { href: "/", "data-link": true }, h("img", { src: document.querySelector("link[rel=icon]").href, alt: "", width: 24, height: 24 }),
       h("span", null, siteConfig().title || "pyreve")),
-    info ? h("div.share-meta", null, h("h1.share-name", null, info.name || t("browser.sharedFolder")), h("p.muted", null, t("sharepage.by", { name: owner }))) : null,
+    info ? h("div.share-meta", null, h("h1.share-name", null, info.name || t("browser.sharedFolder")), h("p.muted", null, shareFacts(info))) : null,
     signedIn ? null : h("a.share-signin", { href: "/session?" + new URLSearchParams({ redirect: location.pathname + location.search }), "data-link": true },
       t("sharepage.signIn")));
 }
