@@ -67,6 +67,39 @@ def test_image_preview_steps_to_the_next_image(owner: Owner) -> None:
     expect(preview(owner)).to_have_count(0)
 
 
+def test_image_preview_zooms_in_and_back_to_fit(owner: Owner) -> None:
+    folder_with(owner, {"big.png": png(2400, 1600, (0, 120, 60)), "small.png": png(40, 30, (200, 0, 0))})
+    owner.row("big.png").dblclick()
+    dialog = preview(owner)
+    image = dialog.get_by_role("img", name="big.png")
+    expect(image).to_be_visible()
+    owner.page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    fit = image.evaluate("img => img.clientWidth")
+    assert 0 < fit < 2400
+    stage = dialog.locator(".preview-stage")
+    assert not stage.evaluate("s => s.scrollWidth > s.clientWidth")
+    expect(dialog.get_by_role("button", name="Zoom out")).to_be_disabled()
+
+    dialog.get_by_role("button", name="Zoom in").click()
+    assert abs(image.evaluate("img => img.clientWidth") - fit * 1.5) <= 1
+    assert stage.evaluate("s => s.scrollWidth > s.clientWidth && s.scrollLeft > 0")  # scrolls, kept centred
+    owner.page.keyboard.press("+")
+    assert abs(image.evaluate("img => img.clientWidth") - fit * 2) <= 1
+    owner.page.keyboard.press("0")
+    assert image.evaluate("img => img.clientWidth") == fit
+    expect(dialog.get_by_role("button", name="Zoom out")).to_be_disabled()
+    image.dblclick()
+    assert abs(image.evaluate("img => img.clientWidth") - fit * 2) <= 1
+
+    # The next picture starts fitted again.
+    dialog.get_by_role("button", name="Next").click()
+    small = dialog.get_by_role("img", name="small.png")
+    expect(small).to_be_visible()
+    owner.page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=small.element_handle())
+    assert small.evaluate("img => img.clientWidth") == 40
+    expect(dialog.get_by_role("button", name="Zoom out")).to_be_disabled()
+
+
 def test_text_preview_shows_the_content_and_saves_an_edit(owner: Owner) -> None:
     folder = folder_with(owner, {"notes.md": b"# Shopping\n- milk\n"})
     owner.row("notes.md").dblclick()

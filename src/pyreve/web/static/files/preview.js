@@ -1,4 +1,4 @@
-// Full-window previews: images (with previous/next in the folder), video, audio, PDF and text, where text
+// Full-window previews: images (with previous/next in the folder, and zoom), video, audio, PDF and text, where text
 // files may be edited and saved as a new version.
 import { post, apiEnvelope, ApiError } from "../core/api.js";
 import { emit } from "../core/events.js";
@@ -17,6 +17,7 @@ const KINDS = [
     + "yaml yml toml xml html htm css scss sql ini conf cfg env properties kt swift lua r pl gitignore dockerfile srt vtt"],
 ];
 const KIND_BY_EXT = new Map(KINDS.flatMap(([kind, exts]) => exts.split(" ").map((e) => [e, kind])));
+const ZOOM_STEPS = [1, 1.5, 2, 3, 4, 6, 8];
 const TEXT_LIMIT = 4 * 1024 * 1024; // larger text is better downloaded than shown in a text area
 
 export function previewKind(file) {
@@ -51,12 +52,14 @@ function openPreview(start, view) {
   const position = h("span.preview-position.muted", { "aria-live": "polite" });
   const stage = h("div.preview-stage");
   const saveButton = h("button.primary.preview-save", { type: "button", hidden: true, disabled: true }, t("preview.save"));
+  const zoomOutButton = iconButton("zoomOut", t("preview.zoomOut"), () => zoomBy(-1));
+  const zoomInButton = iconButton("zoomIn", t("preview.zoomIn"), () => zoomBy(1));
   const prevButton = iconButton("back", t("preview.previous"), () => step(-1), { class: "preview-prev" });
   const nextButton = iconButton("chevron", t("preview.next"), () => step(1), { class: "preview-next" });
   const el = h("dialog.preview", { "aria-labelledby": "preview-title" },
     h("header.preview-bar", null,
       title, position, h("span.preview-spacer"),
-      prevButton, nextButton, saveButton,
+      zoomOutButton, zoomInButton, prevButton, nextButton, saveButton,
       iconButton("download", t("actions.download"), async () => {
         try {
           const { urls } = await post("/file/url", { uris: [file.path], download: true });
@@ -81,6 +84,30 @@ function openPreview(start, view) {
     show();
   }
 
+  // ---- image zoom: 1 fits the window; above it the stage scrolls, and zooming keeps its centre ----
+  let zoom = 1;
+  let fitWidth = 0;
+
+  function setZoom(next) {
+    const img = stage.querySelector(".preview-image");
+    if (!img || !img.complete) return;
+    const centre = [(stage.scrollLeft + stage.clientWidth / 2) / (stage.scrollWidth || 1),
+      (stage.scrollTop + stage.clientHeight / 2) / (stage.scrollHeight || 1)];
+    if (zoom === 1) fitWidth = img.clientWidth;
+    zoom = next;
+    stage.classList.toggle("zoomed", zoom !== 1);
+    img.style.width = zoom === 1 ? "" : `${Math.round(fitWidth * zoom)}px`;
+    stage.scrollLeft = centre[0] * stage.scrollWidth - stage.clientWidth / 2;
+    stage.scrollTop = centre[1] * stage.scrollHeight - stage.clientHeight / 2;
+    zoomOutButton.disabled = zoom === ZOOM_STEPS[0];
+    zoomInButton.disabled = zoom === ZOOM_STEPS.at(-1);
+  }
+
+  function zoomBy(direction) {
+    const i = ZOOM_STEPS.indexOf(zoom);
+    setZoom(ZOOM_STEPS[Math.max(0, Math.min(ZOOM_STEPS.length - 1, i + direction))]);
+  }
+
   function failed(err) {
     clear(stage).append(h("p.preview-message", { role: "alert" }, err ? errorMessage(err) : t("preview.failed")));
   }
@@ -90,6 +117,11 @@ function openPreview(start, view) {
     const controller = (loading = new AbortController());
     dirty = false;
     saveButton.hidden = true;
+    zoom = 1;
+    stage.classList.remove("zoomed");
+    zoomOutButton.hidden = zoomInButton.hidden = previewKind(file) !== "image";
+    zoomOutButton.disabled = true;
+    zoomInButton.disabled = false;
     title.textContent = file.name;
     const many = images.length > 1;
     prevButton.hidden = nextButton.hidden = !many;
@@ -100,7 +132,8 @@ function openPreview(start, view) {
     try { url = await contentUrl(file); } catch (err) { if (!controller.signal.aborted) failed(err); return; }
     if (controller.signal.aborted) return;
     if (kind === "image") {
-      const img = h("img.preview-image", { src: url, alt: file.name, onerror: () => failed() });
+      const img = h("img.preview-image", { src: url, alt: file.name, onerror: () => failed(),
+        ondblclick: () => setZoom(zoom === 1 ? 2 : 1) });
       clear(stage).append(img);
     } else if (kind === "video") {
       clear(stage).append(h("video.preview-media", { src: url, controls: true, autoplay: true, "aria-label": file.name, preload: "metadata" }));
@@ -156,7 +189,15 @@ function openPreview(start, view) {
     if (e.target.closest("textarea, input, video, audio")) return;
     if (e.key === "ArrowLeft") step(-1);
     if (e.key === "ArrowRight") step(1);
+    if (e.key === "+" || e.key === "=") zoomBy(1);
+    if (e.key === "-") zoomBy(-1);
+    if (e.key === "0") setZoom(1);
   });
+  stage.addEventListener("wheel", (e) => {
+    if (!e.ctrlKey || !stage.querySelector(".preview-image")) return;
+    e.preventDefault();  // the page itself must not zoom
+    zoomBy(e.deltaY < 0 ? 1 : -1);
+  }, { passive: false });
   document.body.append(el);
   el.showModal();
   show();
