@@ -155,6 +155,30 @@ def test_view_settings_survive_a_reload(owner: Owner) -> None:
     expect(owner.page.get_by_role("button", name="Grid view")).to_have_attribute("aria-pressed", "true")
 
 
+def test_with_view_sync_off_the_layout_stays_in_this_browser(owner: Owner) -> None:
+    folder = unique("Local")
+    owner.file(f"{folder}/a.txt")
+    page = owner.page
+    page.goto("/settings")
+    sync = page.get_by_role("checkbox", name=re.compile("^Keep each folder's layout"))
+    expect(sync).to_be_checked()
+    sync.uncheck()
+    expect(page.get_by_text("Settings saved.")).to_be_visible()
+    assert owner.api.get("/user/me", owner.token)["data"]["disable_view_sync"] is True
+
+    saves: list[str] = []
+    page.on("request", lambda r: saves.append(r.url) if r.method == "PATCH" and r.url.endswith("/file/view") else None)
+    owner.open(f"cloudreve://my/{folder}")
+    page.get_by_role("button", name="List view").click()
+    page.reload()
+    expect(page.get_by_role("button", name="List view")).to_have_attribute("aria-pressed", "true")
+    assert saves == []
+    # The account keeps the server's default: with syncing on again, the folder shows it.
+    assert owner.api.patch("/user/setting", {"disable_view_sync": False}, owner.token)["code"] == 0
+    listed = owner.api.get("/file", owner.token, params={"uri": f"cloudreve://my/{folder}"})
+    assert listed["data"]["view"]["view"] == "grid"
+
+
 def fill_folder(server: Server, folder_name: str, count: int) -> None:
     """Rows written straight into the database: the listing reads rows, however they got there."""
     now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")

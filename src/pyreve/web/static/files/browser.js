@@ -13,6 +13,7 @@ import { actionsFor, defaultActionFor, creatorsFor, registeredActions, decoratio
 import { createListView, GALLERY_WIDTH } from "./list-view.js";
 import { CAP, hasCapability, isFolder, isShortcut, fileIcon, canHaveThumbnail, folderOf, thumbnailUrl, forgetThumbnail } from "./browse-util.js";
 import { advancedSearch } from "./advanced-search.js";
+import { syncsViews, localView, storeLocalView } from "./local-views.js";
 import "../locales/browser.js";
 
 const FETCH_SIZE = 500;
@@ -219,7 +220,7 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     state.parent = data.parent || null;
     state.capability = data.props?.capability || data.parent?.capability || "";
     state.props = data.props || null;
-    state.saved = data.view || state.saved;
+    state.saved = (syncsViews() ? data.view : localView(state.folderUri)) || state.saved;
     if (state.saved?.view) state.layout = LAYOUTS.includes(state.saved.view) ? state.saved.view : "grid";
     if (!state.order && state.saved?.order) { state.order = state.saved.order; state.direction = state.saved.order_direction || "asc"; }
   }
@@ -586,10 +587,12 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
   }
 
   function saveView() {
-    if (!canSaveView()) return;
+    if (view.isSearch) return;
     const next = { ...(state.saved || {}), page_size: Math.max(50, state.saved?.page_size || DEFAULT_PAGE_SIZE), view: state.layout };
     if (state.order) { next.order = state.order; next.order_direction = state.direction; }
     state.saved = next;
+    if (!syncsViews()) { storeLocalView(state.folderUri, next); return; }
+    if (!canSaveView()) return;
     // One save at a time, in order: the last choice is the one stored.
     const body = { uri: state.folderUri, view: next };
     savingView = savingView.then(() => api("PATCH", "/file/view", { body })).catch(toastError);

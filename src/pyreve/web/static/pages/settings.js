@@ -109,12 +109,21 @@ function preferencesSection(prefs) {
       toast(t("settings.saved"), "success");
     } catch (err) { toastError(err); }
   });
+  const syncViews = h("input", { type: "checkbox", name: "sync_views", checked: !prefs.disable_view_sync,
+    onchange: async () => {
+      try {
+        await patch("/user/setting", { disable_view_sync: !syncViews.checked });
+        updateUser({ disable_view_sync: !syncViews.checked });
+        toast(t("settings.saved"), "success");
+      } catch (err) { syncViews.checked = !syncViews.checked; toastError(err); }
+    } });
   return section("settings-preferences", t("settings.preferences"),
     h("div.settings-grid", null,
       field(t("settings.language"), language),
       field(t("settings.theme"), theme),
       themeColorPicker(),
       field(t("settings.profileShares"), profileShares)),
+    h("label.check", null, syncViews, h("span", null, t("settings.syncViews"))),
     h("button.text", { type: "button", onclick: openShortcutHelp }, t("settings.showShortcuts")));
 }
 
