@@ -76,6 +76,62 @@ def test_undo_after_rename_and_after_a_dragged_move(owner: Owner) -> None:
     assert old in owner.names() and old not in owner.names(f"cloudreve://my/{folder}")
 
 
+def test_batch_rename_replaces_numbers_and_adds_text_and_reports_what_the_server_refused(owner: Owner) -> None:
+    folder = unique("Book")
+    for word in ("one", "two", "three"):
+        owner.file(f"{folder}/draft {word}.txt", word.encode())
+    owner.file(f"{folder}/Chapter 3-v2.txt", b"in the way")
+    owner.open(f"cloudreve://my/{folder}")
+    page = owner.page
+    page.get_by_role("button", name="List view").click()
+    owner.grid().get_by_role("button", name="Name").click()  # sorted by name, so the order shown is known
+    expect(owner.grid().get_by_role("columnheader", name="Name")).to_have_attribute("aria-sort", "ascending")
+
+    def rename(*names: str) -> Any:
+        """Select the entries `names`, open the batch rename with F2."""
+        owner.row(names[0]).click()
+        for name in names[1:]:
+            owner.row(name).click(modifiers=["Control"])
+        page.keyboard.press("F2")
+        return page.get_by_role("dialog", name=f"Rename {len(names)} items")
+
+    form = rename("draft one.txt", "draft two.txt", "draft three.txt")
+    form.get_by_label("Find").fill("draft")
+    form.get_by_label("Replace with").fill("final")
+    expect(form.get_by_role("list", name="New names")).to_contain_text("draft two.txt → final two.txt")
+    form.get_by_role("button", name="Rename").click()
+    expect(page.get_by_text("Items renamed: 3")).to_be_visible()
+    assert owner.names(f"cloudreve://my/{folder}") == {"final one.txt", "final two.txt", "final three.txt",
+                                                       "Chapter 3-v2.txt"}
+
+    # Numbered in the order shown (by name: one, three, two), extensions kept.
+    form = rename("final one.txt", "final two.txt", "final three.txt")
+    form.get_by_label("How").select_option(label="Number them")
+    form.get_by_label("Name before the number").fill("Chapter ")
+    form.get_by_role("button", name="Rename").click()
+    expect(owner.row("Chapter 2.txt")).to_be_visible()
+    assert owner.content(f"{folder}/Chapter 1.txt") == b"one"
+    assert owner.content(f"{folder}/Chapter 2.txt") == b"three"
+    assert owner.content(f"{folder}/Chapter 3.txt") == b"two"
+
+    # A name taken by another selected entry is refused before anything is sent.
+    form = rename("Chapter 1.txt", "Chapter 2.txt", "Chapter 3.txt")
+    form.get_by_label("Find").fill("1")
+    form.get_by_label("Replace with").fill("2")
+    expect(form.get_by_role("alert")).to_contain_text("“Chapter 2.txt” is the name of another selected item")
+    form.get_by_role("button", name="Rename").click()
+    expect(form).to_be_visible()
+
+    # One name is taken outside the selection: the others are renamed, that one is reported.
+    form.get_by_label("How").select_option(label="Add text")
+    form.get_by_label("Text to add").fill("-v2")
+    form.get_by_role("button", name="Rename").click()
+    report = page.get_by_role("dialog", name="Some items could not be processed")
+    expect(report).to_contain_text("Chapter 3.txt: That name is already taken in this folder.")
+    assert owner.names(f"cloudreve://my/{folder}") == {"Chapter 1-v2.txt", "Chapter 2-v2.txt", "Chapter 3.txt",
+                                                       "Chapter 3-v2.txt"}
+
+
 def test_rename_to_a_taken_name_explains_it_in_the_dialog(owner: Owner) -> None:
     first, second = unique("a") + ".txt", unique("b") + ".txt"
     owner.file(first)

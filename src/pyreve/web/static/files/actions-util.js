@@ -29,7 +29,8 @@ function displayName(uri, files) {
   return file?.name || baseName(uri) || uri;
 }
 
-function showPartialFailure(failures, files) {
+/** List the items a batch could not do, with why; the rest was done. failures: {uri: {code, msg, data}}. */
+export function showPartialFailure(failures, files) {
   const rows = Object.entries(failures).map(([uri, err]) => h("li", null,
     h("strong", null, displayName(uri, files)), ": ",
     errorMessage(new ApiError(err.code, err.msg, err.data))));

@@ -1,5 +1,5 @@
 // What can be done to files in the browser: create, rename, move/copy, trash, download, pin, direct links.
-// Previews, versions, tags, details, the trash, lock conflicts and drag-to-move have their own modules, loaded from here.
+// Previews, versions, tags, details, the trash, lock conflicts, drag-to-move and batch rename have their own modules, loaded from here.
 import "../locales/actions.js";
 import "./preview.js";
 import "./versions.js";
@@ -8,6 +8,7 @@ import "./trash.js";
 import "./actions-tags.js";
 import "./locks.js";
 import "./drag-move.js";
+import "./batch-rename.js";
 import { get, post, put, del, currentUser } from "../core/api.js";
 import { emit } from "../core/events.js";
 import { h, promptDialog, confirmDialog, dialog, toast, toastError, iconButton, copyText } from "../core/dom.js";
