@@ -33,7 +33,8 @@ export function createListView({ label, header, renderRow, onNearEnd, onKeyDown 
   function measure() {
     const width = body.clientWidth || grid.clientWidth;
     if (layout === "gallery") {
-      columns = Math.max(1, Math.floor(width / galleryWidth));
+      // At least two pictures a line where two fit at the smallest size (a phone), whatever the chosen size.
+      columns = Math.max(width >= 2 * GALLERY_WIDTH.min ? 2 : 1, Math.floor(width / galleryWidth));
       lineHeight = Math.max(GALLERY_WIDTH.min / 2, Math.floor(width / columns) || galleryWidth);  // square cells
     } else {
       columns = layout === "grid" ? Math.max(1, Math.floor(width / GRID_TILE_MIN_WIDTH)) : 1;
