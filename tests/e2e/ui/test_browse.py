@@ -229,6 +229,10 @@ def test_search_by_name_finds_a_file_in_a_subfolder(owner: Owner) -> None:
     where.click()
     expect(owner.page.get_by_role("navigation", name="Folder path").get_by_text("inner")).to_be_visible()
     expect(owner.row(needle)).to_be_visible()
+    expect(search).to_have_value("")  # a folder, not a search
+    owner.page.go_back()
+    expect(owner.page.get_by_text(f"Results for “{needle[:14]}”")).to_be_visible()
+    expect(search).to_have_value(needle[:14])
 
 
 def test_signed_out_visitor_opens_a_password_share(owner: Owner, browser: Any, ui_server: Server) -> None:

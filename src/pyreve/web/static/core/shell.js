@@ -106,6 +106,12 @@ function buildTopbar(toggleSidebar) {
     advancedSearch(here || undefined);
   }));
   registerShortcut("/", () => { search.focus(); }, t("shortcut.search"));
+  // The box shows the words of the search on show, and empties on leaving it (unless being typed in).
+  subscriptions.push(on("route", (ctx) => {
+    if (document.activeElement === search) return;
+    const shown = ctx.path === "/home" ? parseUri(ctx.query.get("path") || "") : null;
+    search.value = shown ? new URLSearchParams(shown.query).getAll("name").join(" ") : "";
+  }));
   // No picture yet (the server answers 404): a person icon instead of a broken image.
   const avatarFallback = h("span.avatar.avatar-fallback", { hidden: true }, icon("user"));
   const avatarImg = h("img.avatar", { src: avatarUrl(user), alt: "", width: 32, height: 32,
