@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,18 @@ def test_two_files_from_the_picker_appear_with_their_sizes(uploader: Uploader, t
     expect(uploader.row(second)).to_contain_text("3.00 KB")
     expect(uploader.panel()).to_contain_text("Uploads complete")
     expect(uploader.panel().get_by_role("progressbar", name=first)).to_have_attribute("value", "100")
+
+
+def test_a_slow_upload_shows_its_speed_and_the_time_left(uploader: Uploader, tmp_path: Path) -> None:
+    page = uploader.page
+    page.route("**/api/v4/file/upload/*/*", lambda route: (time.sleep(0.2), route.continue_()))  # a slow link
+    uploader.open()
+    name = unique("slow") + ".bin"
+    uploader.choose("Upload files", [on_disk(tmp_path, name, 12 * CHUNK)])
+    row = uploader.panel().get_by_role("listitem").filter(has_text=name)
+    expect(row).to_contain_text(re.compile(r"\d+(\.\d+)? [KM]?B/s · \d+:\d\d left"))
+    expect(uploader.panel()).to_contain_text("Uploads complete", timeout=20_000)
+    expect(uploader.row(name)).to_contain_text("768 KB")
 
 
 def test_a_folder_from_the_folder_picker_keeps_its_tree(uploader: Uploader, tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 // buttons, collapsible. It only draws tasks; the manager (files/upload.js) owns them.
 import { h, icon, iconButton } from "../core/dom.js";
 import { t } from "../core/i18n.js";
-import { formatSize } from "../core/format.js";
+import { formatSize, formatDuration } from "../core/format.js";
 
 export const ACTIVE = new Set(["waiting", "uploading", "retrying"]);
 
@@ -14,7 +14,10 @@ function statusText(task) {
   const progress = { loaded: formatSize(task.loaded), size: formatSize(task.size), pct: percent(task) };
   switch (task.state) {
     case "waiting": return t("upload.state.waiting");
-    case "uploading": return t("upload.state.uploading", progress);
+    case "uploading": return task.rate > 0
+      ? t("upload.state.uploadingRate", { ...progress, rate: formatSize(task.rate),
+        left: formatDuration(Math.max(0, task.size - task.loaded) / task.rate) })
+      : t("upload.state.uploading", progress);
     case "retrying": return t("upload.state.retrying", { n: task.attempt });
     case "done": return t("upload.state.done", progress);
     case "skipped": return t("upload.state.skipped");

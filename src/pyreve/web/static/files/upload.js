@@ -13,6 +13,7 @@ import { createPanel, ACTIVE } from "./upload-panel.js";
 import { askConflict, numberedName, OVERWRITE, SKIP } from "./upload-conflict.js";
 import * as wire from "./upload-transfer.js";
 
+const RATE_SAMPLE_MS = 500;
 const PARALLEL = 3;
 const MAX_NUMBERED_NAMES = 100;
 const OBJECT_EXISTS = 40004;
@@ -157,12 +158,29 @@ async function run(task) {
   }
 }
 
+/** Keep `task.rate` (bytes a second), smoothed over samples at least RATE_SAMPLE_MS apart. */
+function measureRate(task, bytes) {
+  const now = performance.now();
+  if (!task.sampledAt || bytes < task.sampledBytes) { task.sampledAt = now; task.sampledBytes = bytes; task.rate = 0; return; }
+  const elapsed = now - task.sampledAt;
+  if (elapsed < RATE_SAMPLE_MS) return;
+  const rate = ((bytes - task.sampledBytes) * 1000) / elapsed;
+  task.rate = task.rate ? task.rate * 0.7 + rate * 0.3 : rate;
+  task.sampledAt = now;
+  task.sampledBytes = bytes;
+}
+
 async function send(task) {
   let restarted = false;
   for (;;) {
     try {
       await wire.sendChunks(task.file, task.transfer, {
-        onProgress: (bytes) => { task.loaded = bytes; if (task.state === "retrying") task.state = "uploading"; render(); },
+        onProgress: (bytes) => {
+          task.loaded = bytes;
+          measureRate(task, bytes);
+          if (task.state === "retrying") task.state = "uploading";
+          render();
+        },
         onChunk: (done) => {
           task.record.done = done;
           if (task.state !== "cancelled") wire.saveSession(task.record);
