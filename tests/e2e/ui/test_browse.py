@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import sqlite3
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -13,6 +14,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.conftest import Api, Server
+from tests.e2e.media_files import camera_jpeg
 from tests.e2e.ui.conftest import ARTIFACTS, Owner, unique
 
 
@@ -114,6 +116,45 @@ def test_gallery_view_shows_square_pictures_whose_size_is_chosen_and_kept(owner:
     owner.row("photo-0.png").click()
     page.keyboard.press("ArrowRight")
     expect(owner.row("photo-1.png")).to_have_attribute("aria-selected", "true")
+
+
+def test_list_columns_are_chosen_saved_with_the_folder_and_show_media_information(owner: Owner) -> None:
+    folder = unique("Shoot")
+    owner.file(f"{folder}/eiffel.jpg", camera_jpeg())
+    owner.file(f"{folder}/notes.txt", b"plain")
+    deadline = time.monotonic() + 15  # the camera's metadata is read after the upload
+    while "exif:camera_model" not in (owner.api.get("/file/info", owner.token, params={
+            "uri": f"cloudreve://my/{folder}/eiffel.jpg"})["data"]["metadata"] or {}):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    owner.open(f"cloudreve://my/{folder}")
+    page = owner.page
+    page.get_by_role("button", name="List view").click()
+    headers = owner.grid().get_by_role("columnheader")
+    expect(headers).to_have_text(["Name", "Size", "Modified", "Actions"])
+
+    owner.grid().get_by_role("button", name="Choose columns").click()
+    form = page.get_by_role("dialog", name="Choose columns")
+    form.get_by_role("checkbox", name="Size").uncheck()
+    form.get_by_role("checkbox", name="Created").check()
+    form.get_by_role("checkbox", name="Camera").check()
+
+    def saved(response: Any) -> bool:
+        return response.url.endswith("/api/v4/file/view") and response.request.method == "PATCH"
+
+    with page.expect_response(saved):
+        form.get_by_role("button", name="Save").click()
+    expect(headers).to_have_text(["Name", "Modified", "Created", "Camera", "Actions"])
+    expect(owner.row("eiffel.jpg")).to_contain_text("Canon EOS R5")
+    expect(owner.row("notes.txt")).not_to_contain_text("Canon")
+    # Sorting by a chosen column works as by the others.
+    owner.grid().get_by_role("button", name="Created").click()
+    expect(owner.grid().get_by_role("columnheader", name="Created")).to_have_attribute("aria-sort", "ascending")
+
+    listed = owner.api.get("/file", owner.token, params={"uri": f"cloudreve://my/{folder}"})
+    assert [c["type"] for c in listed["data"]["view"]["columns"]] == [0, 1, 4, 13]  # Cloudreve's column numbers
+    page.reload()
+    expect(headers).to_have_text(["Name", "Modified", "Created↑", "Camera", "Actions"])  # sorted by it, too
 
 
 def test_sort_by_name_descending_reorders_the_list(owner: Owner) -> None:
@@ -391,7 +432,10 @@ def test_trash_lists_deleted_files_with_where_they_came_from_and_offers_nothing_
     expect(owner.row(folder)).to_have_attribute("data-drop-uri", f"cloudreve://my/{folder}")
     owner.page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Trash").click()
     expect(owner.row("gone.txt")).to_be_visible()
-    expect(owner.row("gone.txt")).to_contain_text(f"From /{folder}")
+    # The trash's own columns: where each entry came from, and when it goes for good.
+    expect(owner.grid().get_by_role("columnheader", name="Original location")).to_be_visible()
+    expect(owner.grid().get_by_role("columnheader", name="Deleted for good on")).to_be_visible()
+    expect(owner.row("gone.txt")).to_contain_text(f"/{folder}")
     expect(owner.row("gone.txt")).to_contain_text("3 B")
     expect(owner.page.get_by_role("button", name="New")).to_have_count(0)
     trash = owner.page.get_by_role("region", name="File browser")

@@ -7,13 +7,15 @@ import { get, api } from "../core/api.js";
 import { on, emit } from "../core/events.js";
 import { navigate } from "../core/router.js";
 import { register as registerShortcut } from "../core/shortcuts.js";
-import { formatSize, formatDate } from "../core/format.js";
+import { formatSize } from "../core/format.js";
 import { parseUri, buildUri, homeUrl, withoutQuery, parentUri, MY_ROOT } from "../core/uri.js";
 import { actionsFor, defaultActionFor, creatorsFor, registeredActions, decorationsFor, folderToolsFor, DRAG_TYPE } from "./registry.js";
 import { createListView, GALLERY_WIDTH } from "./list-view.js";
 import { CAP, hasCapability, isFolder, isShortcut, fileIcon, canHaveThumbnail, folderOf, thumbnailUrl, forgetThumbnail } from "./browse-util.js";
 import { advancedSearch } from "./advanced-search.js";
 import { syncsViews, localView, storeLocalView } from "./local-views.js";
+import { shownColumns, storedColumns, chooseColumns, columnTitle, columnOrder, columnClass, columnCell, gridTemplate,
+  originalFolder, RESTORE_PARENT } from "./columns.js";
 import "../locales/browser.js";
 
 const FETCH_SIZE = 500;
@@ -250,6 +252,8 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     renderTools();
     renderSearchBar();
     list.setGalleryWidth(state.saved?.gallery_width);
+    columns = shownColumns(state.saved, view.isTrash);
+    list.element.style.setProperty("--fb-columns", gridTemplate(columns));
     list.setLayout(state.layout);
     list.setItems(state.files, { keepScroll, total: knownTotal() });
     if (acceptsDrops()) root.dataset.dropUri = state.folderUri; else delete root.dataset.dropUri;
@@ -364,21 +368,31 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     }
   }
 
+  let columns = shownColumns(null, view.isTrash);  // of the list layout, for the folder on show
+  const showsColumn = (type) => state.layout === "list" && columns.some((c) => c.type === type);
+
   function listHeader() {
-    const column = (key, cls, labelKey) => {
+    const column = (key, cls, label) => {
       const active = state.order === key;
-      const sortable = !!state.props?.order_by_options?.includes(key) && !view.isSearch;
+      const sortable = !!key && !!state.props?.order_by_options?.includes(key) && !view.isSearch;
       const sortState = active ? (state.direction === "desc" ? "descending" : "ascending") : "none";
-      const label = t(labelKey);
       return h(`div.fb-cell.${cls}`, { role: "columnheader", "aria-sort": sortable ? sortState : null },
         sortable ? h("button.fb-sort", { type: "button", onclick: () => setOrder(key, active && state.direction === "asc" ? "desc" : "asc") },
           label, active ? h("span.fb-sort-dir", { "aria-hidden": "true" }, state.direction === "desc" ? "↓" : "↑") : null) : label);
     };
     return h("div.fb-row.fb-header", { role: "row" },
-      column("name", "fb-name", "browser.sort.name"),
-      column("size", "fb-size", "browser.sort.size"),
-      column("updated_at", "fb-date", "browser.sort.updated"),
-      h("div.fb-cell.fb-actions", { role: "columnheader" }, h("span.visually-hidden", null, t("browser.actions"))));
+      column("name", "fb-name", t("browser.sort.name")),
+      columns.slice(1).map((c) => column(columnOrder(c), columnClass(c), columnTitle(c))),
+      h("div.fb-cell.fb-actions", { role: "columnheader" }, h("span.visually-hidden", null, t("browser.actions")),
+        iconButton("tune", t("columns.title"), pickColumns, { class: "fb-columns-button" })));
+  }
+
+  async function pickColumns() {
+    const picked = await chooseColumns(storedColumns(state.saved, view.isTrash), view.isTrash);
+    if (!picked) return;
+    state.saved = { ...(state.saved || {}), columns: picked };
+    saveView();
+    renderAll(true);
   }
 
   // The colour a person chose for this entry's icon (metadata customize:icon_color).
@@ -394,7 +408,8 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
       h("span.fb-icon", { "data-type": fileIcon(file), style: iconColor(file) }, icon(fileIcon(file))),
       h("span.fb-label", null, h("span.fb-filename", { title: file.name }, file.name),
         view.isSearch ? h("a.fb-where", { href: homeUrl(folderOf(file)), "data-link": true }, whereLabel(file)) : null,
-        view.isTrash && file.metadata?.["sys:restore_uri"] ? h("span.fb-where", null, t("browser.trashedFrom", { where: originalFolder(file) })) : null,
+        view.isTrash && file.metadata?.["sys:restore_uri"] && !showsColumn(RESTORE_PARENT)
+          ? h("span.fb-where", null, t("browser.trashedFrom", { where: originalFolder(file) })) : null,
         decorationsFor(file, view)));
     const movable = acceptsDrops() && file.owned !== false;
     const dataset = { name: file.name, index: String(index) };
@@ -404,8 +419,10 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
       class: [selected ? "selected" : "", focused ? "focused" : "", isFolder(file) ? "folder" : "file"].filter(Boolean).join(" "),
     },
     nameCell,
-    h("div.fb-cell.fb-size", { role: "gridcell" }, isFolder(file) || isShortcut(file) ? "" : formatSize(file.size)),
-    h("div.fb-cell.fb-date", { role: "gridcell" }, formatDate(file.updated_at)),
+    // The list shows the chosen columns; tiles and pictures show the size at most.
+    state.layout === "list"
+      ? columns.slice(1).map((c) => h(`div.fb-cell.${columnClass(c)}`, { role: "gridcell" }, columnCell(c, file)))
+      : h("div.fb-cell.fb-size", { role: "gridcell" }, isFolder(file) || isShortcut(file) ? "" : formatSize(file.size)),
     h("div.fb-cell.fb-actions", { role: "gridcell" },
       iconButton("more", t("browser.moreFor", { name: file.name }), (e) => {
         if (!state.selected.has(file.path)) selectOnly(index);
@@ -422,11 +439,6 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
       });
     }
     return row;
-  }
-
-  function originalFolder(file) {
-    const p = parseUri(file.metadata["sys:restore_uri"]);
-    return p?.elements.length > 1 ? "/" + p.elements.slice(0, -1).join("/") : t("nav.myFiles");
   }
 
   function whereLabel(file) {

@@ -48,24 +48,33 @@ function bitrate(value) {
   return bits > 0 ? `${Math.round(bits / 1000)} kb/s` : "";
 }
 
+const music = (meta, key) => meta[`music:${key}`] || "";
+
+/** Each piece of media information: how it reads from the metadata. Keys name the strings (media.<key>). */
+const MEDIA = {
+  dimensions,
+  duration: (meta) => (meta["stream:duration"] ? formatDuration(meta["stream:duration"]) : ""),
+  title: (meta) => music(meta, "title") || meta["stream:title"] || "",
+  artist: (meta) => music(meta, "artist"),
+  album: (meta) => music(meta, "album"),
+  year: (meta) => music(meta, "year"),
+  track: (meta) => music(meta, "track").replace(/\/0$/, ""),
+  genre: (meta) => music(meta, "genre"),
+  taken: (meta) => (meta["exif:taken_at"] ? formatDate(meta["exif:taken_at"]) : ""),
+  camera,
+  lens: (meta) => meta["exif:lens_model"] || "",
+  exposure,
+  place,
+  videoCodec: (meta) => videoStream(meta, "codec"),
+  bitrate: (meta) => bitrate(meta["stream:bitrate"]),
+};
+
+/** One piece of media information (a key of MEDIA) of a file's metadata; "" when unknown. */
+export function mediaValue(key, meta = {}) {
+  return MEDIA[key](meta);
+}
+
 /** [label, value] pairs for the details dialog; values that are missing are left out by the caller. */
 export function mediaRows(meta = {}) {
-  const music = (key) => meta[`music:${key}`] || "";
-  return [
-    [t("media.dimensions"), dimensions(meta)],
-    [t("media.duration"), meta["stream:duration"] ? formatDuration(meta["stream:duration"]) : ""],
-    [t("media.title"), music("title") || meta["stream:title"] || ""],
-    [t("media.artist"), music("artist")],
-    [t("media.album"), music("album")],
-    [t("media.year"), music("year")],
-    [t("media.track"), music("track").replace(/\/0$/, "")],
-    [t("media.genre"), music("genre")],
-    [t("media.taken"), meta["exif:taken_at"] ? formatDate(meta["exif:taken_at"]) : ""],
-    [t("media.camera"), camera(meta)],
-    [t("media.lens"), meta["exif:lens_model"] || ""],
-    [t("media.exposure"), exposure(meta)],
-    [t("media.place"), place(meta)],
-    [t("media.videoCodec"), videoStream(meta, "codec")],
-    [t("media.bitrate"), bitrate(meta["stream:bitrate"])],
-  ];
+  return Object.keys(MEDIA).map((key) => [t(`media.${key}`), mediaValue(key, meta)]);
 }

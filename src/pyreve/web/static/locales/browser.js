@@ -5,7 +5,9 @@ register({
   en: {
     "browser.files": "Files", "browser.region": "File browser", "browser.breadcrumb": "Folder path", "browser.sharedFolder": "Shared folder",
     "browser.new": "New", "browser.sort": "Sort", "browser.layout": "Layout", "browser.listView": "List view",
-    "browser.gridView": "Grid view", "browser.galleryView": "Gallery view", "browser.pictureSize": "Picture size", "browser.refresh": "Refresh", "browser.actions": "Actions",
+    "browser.gridView": "Grid view", "columns.title": "Choose columns", "columns.general": "File",
+    "columns.media": "Media information", "columns.created": "Created", "columns.parent": "Folder",
+    "columns.restoreParent": "Original location", "columns.expire": "Deleted for good on", "browser.galleryView": "Gallery view", "browser.pictureSize": "Picture size", "browser.refresh": "Refresh", "browser.actions": "Actions",
     "browser.moreFor": "More actions for {name}", "browser.moreActions": "More actions",
     "browser.clearSelection": "Clear selection", "browser.selected": "{n} selected",
     "browser.sort.name": "Name", "browser.sort.size": "Size", "browser.sort.updated": "Modified",
@@ -26,7 +28,9 @@ register({
   "zh-CN": {
     "browser.files": "文件", "browser.region": "文件浏览器", "browser.breadcrumb": "文件夹路径", "browser.sharedFolder": "共享文件夹",
     "browser.new": "新建", "browser.sort": "排序", "browser.layout": "布局", "browser.listView": "列表视图",
-    "browser.gridView": "网格视图", "browser.galleryView": "画廊视图", "browser.pictureSize": "图片大小", "browser.refresh": "刷新", "browser.actions": "操作",
+    "browser.gridView": "网格视图", "columns.title": "选择列", "columns.general": "文件",
+    "columns.media": "媒体信息", "columns.created": "创建时间", "columns.parent": "所在文件夹",
+    "columns.restoreParent": "原位置", "columns.expire": "彻底删除时间", "browser.galleryView": "画廊视图", "browser.pictureSize": "图片大小", "browser.refresh": "刷新", "browser.actions": "操作",
     "browser.moreFor": "{name} 的更多操作", "browser.moreActions": "更多操作",
     "browser.clearSelection": "取消选择", "browser.selected": "已选择 {n} 项",
     "browser.sort.name": "名称", "browser.sort.size": "大小", "browser.sort.updated": "修改日期",
