@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -171,6 +172,16 @@ class Owner:
         urls = self.api.post("/file/url", {"uris": [f"cloudreve://my/{path}"]}, self.token)
         assert urls["code"] == 0, urls
         return httpx.get(urls["data"]["urls"][0]["url"], timeout=30).content
+
+    def wait_for_metadata(self, path: str, key: str) -> None:
+        """Media metadata is read in the background after an upload: wait until `key` is there."""
+        deadline = time.monotonic() + 15
+        while True:
+            found = self.api.get("/file/info", self.token, params={"uri": f"cloudreve://my/{path}"})
+            if key in (found["data"]["metadata"] or {}):
+                return
+            assert time.monotonic() < deadline, found
+            time.sleep(0.2)
 
     def open(self, uri: str = "cloudreve://my") -> None:
         self.page.goto("/home?path=" + quote(uri, safe=""))

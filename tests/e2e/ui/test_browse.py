@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import re
 import sqlite3
-import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -122,11 +121,7 @@ def test_list_columns_are_chosen_saved_with_the_folder_and_show_media_informatio
     folder = unique("Shoot")
     owner.file(f"{folder}/eiffel.jpg", camera_jpeg())
     owner.file(f"{folder}/notes.txt", b"plain")
-    deadline = time.monotonic() + 15  # the camera's metadata is read after the upload
-    while "exif:camera_model" not in (owner.api.get("/file/info", owner.token, params={
-            "uri": f"cloudreve://my/{folder}/eiffel.jpg"})["data"]["metadata"] or {}):
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
+    owner.wait_for_metadata(f"{folder}/eiffel.jpg", "exif:camera_model")
     owner.open(f"cloudreve://my/{folder}")
     page = owner.page
     page.get_by_role("button", name="List view").click()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 import uuid
 import zipfile
 from pathlib import Path
@@ -498,23 +497,12 @@ def test_details_show_the_activity_newest_first_filtered_and_paged(owner: Owner)
     expect(log).to_contain_text("You renamed it from draft.txt to paper.txt")
 
 
-def wait_for_metadata(owner: Owner, path: str, key: str) -> None:
-    """Media metadata is read in the background after the upload."""
-    deadline = time.monotonic() + 15
-    while True:
-        found = owner.api.get("/file/info", owner.token, params={"uri": f"cloudreve://my/{path}"})
-        if key in (found["data"]["metadata"] or {}):
-            return
-        assert time.monotonic() < deadline, found
-        time.sleep(0.2)
-
-
 def test_details_show_what_the_server_read_from_a_photo_and_a_song(owner: Owner, tmp_path: Path) -> None:
     folder = unique("Media")
     owner.file(f"{folder}/eiffel.jpg", camera_jpeg())
     owner.file(f"{folder}/song.flac", flac_bytes(tmp_path))
-    wait_for_metadata(owner, f"{folder}/eiffel.jpg", "exif:camera_make")
-    wait_for_metadata(owner, f"{folder}/song.flac", "music:title")
+    owner.wait_for_metadata(f"{folder}/eiffel.jpg", "exif:camera_make")
+    owner.wait_for_metadata(f"{folder}/song.flac", "music:title")
     owner.open(f"cloudreve://my/{folder}")
 
     owner.act("eiffel.jpg", "Details")
@@ -544,7 +532,7 @@ def test_details_show_a_videos_size_length_and_codec(browser: Any, server_factor
     try:
         viewer = Owner(context.new_page(), server.api)
         viewer.file("clip.mp4", video_bytes(tmp_path, seconds=2))
-        wait_for_metadata(viewer, "clip.mp4", "stream:format")
+        viewer.wait_for_metadata("clip.mp4", "stream:format")
         viewer.open()
         viewer.act("clip.mp4", "Details")
         details = viewer.dialog().locator("dl")
