@@ -54,6 +54,9 @@ new MutationObserver((changes, observer) => {
 }).observe(document, { childList: true, subtree: true });
 """
 
+# Whether an element matching the selector is in the page and laid out.
+SHOWN = "(selector) => { const el = document.querySelector(selector); return !!el && el.offsetHeight > 0; }"
+
 
 def prepare(base: str, data: Path, files: int) -> dict[str, Any]:
     """An account with a folder `big` of `files` entries, listed by name; returns its session."""
@@ -79,10 +82,12 @@ def measure(page: Any, url: str, reload: bool) -> tuple[float, float]:
         page.reload(wait_until="commit")
     else:
         page.goto(url, wait_until="commit")
-    row = page.locator(f'[role=grid] [role=row][data-name="{FIRST}"]')
-    row.wait_for(state="visible")
-    row.click()
-    page.wait_for_selector(f'[role=row][data-name="{FIRST}"][aria-selected=true]')
+    selector = f'[role=grid] [role=row][data-name="{FIRST}"]'
+    # Checked every frame: Playwright's own waits poll at growing intervals (up to 500 ms), which would
+    # measure their schedule rather than the page.
+    page.wait_for_function(SHOWN, arg=selector, polling="raf")
+    page.locator(selector).click()
+    page.wait_for_function(SHOWN, arg=selector + "[aria-selected=true]", polling="raf")
     usable = page.evaluate("performance.now()")
     page.wait_for_function("() => window.__rowsAt")
     rows = page.evaluate("window.__rowsAt.painted")
