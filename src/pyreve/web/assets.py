@@ -78,7 +78,8 @@ class WebAssets:
         self.index = _asset(html.encode(), "text/html; charset=utf-8")
 
     def _load_order(self, modules: list[str], entries: tuple[str, ...]) -> list[str]:
-        """``modules`` with the static import closure of each entry first (dependencies before dependents)."""
+        """``modules`` with the static import closure of each entry first, each module before the ones it imports
+        (the order the browser meets them in), then the rest."""
         ordered: dict[str, None] = {}
 
         def visit(name: str) -> None:

@@ -24,6 +24,19 @@ export async function batchCall(method, path, body, files = [], onPartial = null
   throw new ApiError(envelope.code, envelope.msg, envelope.data, envelope.correlation_id);
 }
 
+/** A batch route over `files` (addressed by their paths); resolves with the files it did, after listing
+ * any it could not do. */
+export async function batchOnFiles(method, path, body, files) {
+  const failed = new Set();
+  await batchCall(method, path, body, files, (uris) => uris.forEach((uri) => failed.add(uri)));
+  return files.filter((f) => !failed.has(f.path));
+}
+
+/** A success notice that offers to undo what was just done. */
+export function undoToast(message, undo) {
+  toast(message, "success", { timeout: 8000, action: { label: t("actions.undo"), run: undo } });
+}
+
 function displayName(uri, files) {
   const file = files.find((f) => f.path === uri || f.id === uri);
   return file?.name || baseName(uri) || uri;
@@ -50,19 +63,18 @@ export function filesChanged(files, ...extra) {
 
 /** Move (or copy) `files` into the folder `dst`, then tell the listings and the person; a move can be undone. */
 export async function transferTo(files, dst, copy) {
-  const failed = new Set();
+  let done;
   try {
-    await batchCall("POST", "/file/move", { uris: files.map((f) => f.path), dst, copy }, files,
-      (uris) => uris.forEach((uri) => failed.add(uri)));
+    done = await batchOnFiles("POST", "/file/move", { uris: files.map((f) => f.path), dst, copy }, files);
   } catch (err) {
     toastError(err);
     return;
   }
   filesChanged(files, dst);
   if (copy) emit("capacity-changed");
-  const moved = copy ? [] : files.filter((f) => !failed.has(f.path));
-  toast(t(copy ? "actions.copied" : "actions.moved", { folder: baseName(dst) || t("nav.myFiles") }), "success",
-    moved.length ? { timeout: 8000, action: { label: t("actions.undo"), run: () => moveBack(moved, dst) } } : {});
+  const message = t(copy ? "actions.copied" : "actions.moved", { folder: baseName(dst) || t("nav.myFiles") });
+  if (copy || !done.length) toast(message, "success");
+  else undoToast(message, () => moveBack(done, dst));
 }
 
 /** Undo a move: each file goes back to the folder it came from. */

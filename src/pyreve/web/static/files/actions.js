@@ -1,5 +1,6 @@
 // What can be done to files in the browser: create, rename, move/copy, trash, download, pin, direct links.
-// Previews, versions, tags, details, the trash, lock conflicts, drag-to-move and batch rename have their own modules, loaded from here.
+// Previews, versions, tags, details, the trash, lock conflicts, drag-to-move and batch rename have their
+// own modules, loaded from here.
 import "../locales/actions.js";
 import "./preview.js";
 import "./versions.js";
@@ -18,7 +19,8 @@ import { registerAction, registerCreator } from "./registry.js";
 import { isFolder, hasCapability, CAP } from "./browse-util.js";
 import { pickFolder } from "./picker.js";
 import {
-  batchCall, filesChanged, transferTo, canChange, inMyFiles, canDownload, onlyFiles, single, owned, startDownload,
+  batchCall, batchOnFiles, undoToast, filesChanged, transferTo, canChange, inMyFiles, canDownload, onlyFiles, single,
+  owned, startDownload,
 } from "./actions-util.js";
 
 // ---- new folder / new file ----
@@ -78,11 +80,9 @@ registerAction({
       submit: async (name) => {
         const renamed = await post("/file/rename", { uri: file.path, new_name: name.trim() });
         filesChanged([file]);
-        toast(t("actions.renamed", { name: renamed.name }), "success", { timeout: 8000, action: {
-          label: t("actions.undo"),
-          run: () => post("/file/rename", { uri: renamed.path, new_name: file.name })
-            .then(() => { filesChanged([file]); toast(t("actions.renameUndone"), "success"); }, toastError),
-        } });
+        const undo = () => post("/file/rename", { uri: renamed.path, new_name: file.name })
+          .then(() => { filesChanged([file]); toast(t("actions.renameUndone"), "success"); }, toastError);
+        undoToast(t("actions.renamed", { name: renamed.name }), undo);
         return renamed;
       },
     });
@@ -128,18 +128,16 @@ registerAction({
       ? t("actions.deleteConfirm", { name: files[0].name })
       : t("actions.deleteConfirmMany", { n: files.length });
     if (!await confirmDialog(t("actions.deleteTitle"), message, { confirmLabel: t("actions.delete"), danger: true })) return;
-    const failed = new Set();
+    let trashed;
     try {
-      await batchCall("DELETE", "/file", { uris: files.map((f) => f.path) }, files,
-        (uris) => uris.forEach((uri) => failed.add(uri)));
+      trashed = await batchOnFiles("DELETE", "/file", { uris: files.map((f) => f.path) }, files);
     } catch (err) {
       toastError(err);
       return;
     }
     filesChanged(files, "cloudreve://trash");
-    const trashed = files.filter((f) => !failed.has(f.path));
-    toast(t("actions.trashed"), "success",
-      trashed.length ? { timeout: 8000, action: { label: t("actions.undo"), run: () => untrash(trashed) } } : {});
+    if (trashed.length) undoToast(t("actions.trashed"), () => untrash(trashed));
+    else toast(t("actions.trashed"), "success");
   },
 });
 

@@ -1,13 +1,12 @@
-// The file browser: lists a folder (or search results) of any file system, with breadcrumbs, list,
-// grid and gallery layouts, sorting, saved view settings, selection, menus built from the feature registry, and
-// paging on scroll. Features plug in through files/registry.js; this module only browses.
+// The file browser: lists a folder (or search results) of any file system, with breadcrumbs, list, grid
+// and gallery layouts, sorting, saved view settings, selection, menus built from the feature registry,
+// and paging on scroll. Features plug in through files/registry.js; this module only browses.
 import { h, icon, iconButton, openMenu, toastError, errorMessage, append, clear } from "../core/dom.js";
 import { t } from "../core/i18n.js";
 import { get, api } from "../core/api.js";
 import { on, emit } from "../core/events.js";
 import { navigate } from "../core/router.js";
 import { register as registerShortcut } from "../core/shortcuts.js";
-import { formatSize } from "../core/format.js";
 import { parseUri, buildUri, homeUrl, withoutQuery, parentUri, MY_ROOT } from "../core/uri.js";
 import { actionsFor, defaultActionFor, creatorsFor, registeredActions, decorationsFor, folderToolsFor, DRAG_TYPE } from "./registry.js";
 import { createListView, GALLERY_WIDTH } from "./list-view.js";
@@ -15,7 +14,7 @@ import { CAP, hasCapability, isFolder, isShortcut, fileIcon, canHaveThumbnail, f
 import { advancedSearch } from "./advanced-search.js";
 import { syncsViews, localView, storeLocalView } from "./local-views.js";
 import { shownColumns, storedColumns, chooseColumns, columnTitle, columnOrder, columnClass, columnCell, gridTemplate,
-  originalFolder, RESTORE_PARENT } from "./columns.js";
+  originalFolder, sizeText, RESTORE_PARENT } from "./columns.js";
 import "../locales/browser.js";
 
 const FETCH_SIZE = 500;
@@ -304,7 +303,7 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
       children.push(h("input.fb-zoom", { type: "range", min: GALLERY_WIDTH.min, max: GALLERY_WIDTH.max, step: 10, value: width,
         "aria-label": t("browser.pictureSize"),
         oninput: (e) => list.setGalleryWidth(e.target.value),
-        onchange: (e) => { state.saved = { ...(state.saved || {}), gallery_width: Number(e.target.value) }; saveView(); } }));
+        onchange: (e) => saveView({ gallery_width: Number(e.target.value) }) }));
     }
     children.push(h("div.fb-layouts", { role: "group", "aria-label": t("browser.layout") },
       [["list", "list", "browser.listView"], ["grid", "grid", "browser.gridView"], ["gallery", "image", "browser.galleryView"]]
@@ -390,8 +389,7 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
   async function pickColumns() {
     const picked = await chooseColumns(storedColumns(state.saved, view.isTrash), view.isTrash);
     if (!picked) return;
-    state.saved = { ...(state.saved || {}), columns: picked };
-    saveView();
+    saveView({ columns: picked });
     renderAll(true);
   }
 
@@ -422,7 +420,7 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     // The list shows the chosen columns; tiles and pictures show the size at most.
     state.layout === "list"
       ? columns.slice(1).map((c) => h(`div.fb-cell.${columnClass(c)}`, { role: "gridcell" }, columnCell(c, file)))
-      : h("div.fb-cell.fb-size", { role: "gridcell" }, isFolder(file) || isShortcut(file) ? "" : formatSize(file.size)),
+      : h("div.fb-cell.fb-size", { role: "gridcell" }, sizeText(file)),
     h("div.fb-cell.fb-actions", { role: "gridcell" },
       iconButton("more", t("browser.moreFor", { name: file.name }), (e) => {
         if (!state.selected.has(file.path)) selectOnly(index);
@@ -598,9 +596,11 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
     return hasCapability(state.capability, CAP.modifyProps) && !!state.parent?.owned;
   }
 
-  function saveView() {
+  /** Store the folder's view: the layout and order shown, and `changes` (other members of the view). */
+  function saveView(changes = {}) {
     if (view.isSearch) return;
-    const next = { ...(state.saved || {}), page_size: Math.max(50, state.saved?.page_size || DEFAULT_PAGE_SIZE), view: state.layout };
+    const pageSize = Math.max(50, state.saved?.page_size || DEFAULT_PAGE_SIZE);
+    const next = { ...(state.saved || {}), ...changes, page_size: pageSize, view: state.layout };
     if (state.order) { next.order = state.order; next.order_direction = state.direction; }
     state.saved = next;
     if (!syncsViews()) { storeLocalView(state.folderUri, next); return; }

@@ -30,10 +30,12 @@ export function originalFolder(file) {
 /** A media column: `title` names its string, `value(metadata)` reads it. */
 const media = (title, value) => ({ title, width: "9rem", media: true, cell: (file) => value(file.metadata || {}) });
 
+/** An entry's size as listed: none for folders and saved shares. */
+export const sizeText = (file) => (isFolder(file) || isShortcut(file) ? "" : formatSize(file.size));
+
 /** What each known column shows. `order`: the listing's sort key when the column sorts. */
 const COLUMNS = {
-  [SIZE]: { title: "browser.sort.size", width: "7rem", order: "size", cls: "fb-size",
-    cell: (file) => (isFolder(file) || isShortcut(file) ? "" : formatSize(file.size)) },
+  [SIZE]: { title: "browser.sort.size", width: "7rem", order: "size", cls: "fb-size", cell: sizeText },
   [MODIFIED]: { title: "browser.sort.updated", width: "11rem", order: "updated_at", cls: "fb-date",
     cell: (file) => formatDate(file.updated_at) },
   [CREATED]: { title: "columns.created", width: "11rem", order: "created_at", cell: (file) => formatDate(file.created_at) },

@@ -1,5 +1,6 @@
 // Signed-out pages: /session (sign-in with a password, then the two-step code when the account has one;
-// or with a passkey), /session/signup, /session/activate?id=&sign=, /session/reset (ask for a link, or ?id=&secret= to use it).
+// or with a passkey), /session/signup, /session/activate?id=&sign=, /session/reset (ask for a link, or
+// ?id=&secret= to use it).
 import { h, icon, errorMessage } from "../core/dom.js";
 import { t } from "../core/i18n.js";
 import { currentUser } from "../core/api.js";
