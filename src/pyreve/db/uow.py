@@ -1,4 +1,4 @@
-"""Unit of work: one service call = one transaction."""
+"""Units of work: one service call = one transaction, opened to read or to write."""
 
 from __future__ import annotations
 
@@ -9,6 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 
 @asynccontextmanager
-async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+async def writing(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     async with factory() as session, session.begin():
         yield session

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pyreve.db.models import StoragePolicy
-from pyreve.db.uow import unit_of_work
+from pyreve.db.uow import writing
 from pyreve.errors import AppError
 from pyreve.fs import entities, locks, uploads
 from pyreve.fs.drivers.local import KeyOutsideRoot
@@ -27,7 +27,7 @@ async def recycle_orphans(sessions: async_sessionmaker[AsyncSession], data_dir: 
     """Delete the blobs of unreferenced entities (unless ``recycle_options.unlink_only``), then their rows."""
     total = 0
     while True:
-        async with unit_of_work(sessions) as session:
+        async with writing(sessions) as session:
             found = await entities.orphans(session, batch)
             policies = {e.storage_policy_entities: await session.get(StoragePolicy, e.storage_policy_entities)
                         for e in found}
@@ -43,7 +43,7 @@ async def recycle_orphans(sessions: async_sessionmaker[AsyncSession], data_dir: 
                 await driver_for(policy, data_dir).delete(entity.source)
             except (AppError, KeyOutsideRoot, OSError) as exc:
                 log.warning("cannot delete blob %r of entity %d: %s", entity.source, entity.id, exc)
-        async with unit_of_work(sessions) as session:
+        async with writing(sessions) as session:
             await entities.forget_entities(session, [e.id for e in found])
         total += len(found)
         if len(found) < batch:
@@ -54,7 +54,7 @@ async def purge_uploads(sessions: async_sessionmaker[AsyncSession], walk_limit: 
     """Expired upload sessions go, with their placeholders (their blobs become orphans)."""
     total = 0
     while True:
-        async with unit_of_work(sessions) as session:
+        async with writing(sessions) as session:
             purged = await uploads.purge_expired(session, walk_limit)
         total += purged
         if purged < uploads.PURGE_BATCH:
@@ -62,5 +62,5 @@ async def purge_uploads(sessions: async_sessionmaker[AsyncSession], walk_limit: 
 
 
 async def purge_locks(sessions: async_sessionmaker[AsyncSession]) -> None:
-    async with unit_of_work(sessions) as session:
+    async with writing(sessions) as session:
         await locks.purge_expired(session)

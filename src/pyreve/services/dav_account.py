@@ -19,7 +19,7 @@ from pyreve.db.engine import read_only
 from pyreve.db.models import DavAccount
 from pyreve.db.repos import dav_accounts as repo
 from pyreve.db.seed import GroupPermission
-from pyreve.db.uow import unit_of_work
+from pyreve.db.uow import writing
 from pyreve.errors import AppError, Code, ParamError
 from pyreve.fs.uri import MY, SHARE, FileURI
 from pyreve.kit import boolset
@@ -90,7 +90,7 @@ def _after(ctx: Ctx, token: str) -> int | None:
 
 async def list_accounts(ctx: Ctx, page_size: int, next_page_token: str) -> AccountPage:
     before = _after(ctx, next_page_token)
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         rows = await repo.page(session, ctx.user.id, before, page_size + 1)
     more = len(rows) > page_size
     rows = rows[:page_size]
@@ -103,7 +103,7 @@ def _password() -> str:
 
 async def create_account(ctx: Ctx, form: AccountForm) -> DavAccount:
     options = _options(ctx, form)
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         account = DavAccount(name=form.name, uri=form.uri, password=_password(), options=options, props={},
                              owner_id=ctx.user.id)
         session.add(account)
@@ -117,7 +117,7 @@ def decode_id(ctx: Ctx, account_id: str) -> int:
 
 async def update_account(ctx: Ctx, account_id: str, form: AccountForm) -> DavAccount:
     wanted = decode_id(ctx, account_id)
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         account = await repo.owned(session, wanted, ctx.user.id)
         if account is None:
             raise AppError(Code.NOT_FOUND, "Account not exist")
@@ -130,7 +130,7 @@ async def update_account(ctx: Ctx, account_id: str, form: AccountForm) -> DavAcc
 
 async def delete_account(ctx: Ctx, account_id: str) -> None:
     wanted = decode_id(ctx, account_id)
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         if await repo.owned(session, wanted, ctx.user.id) is None:
             raise AppError(Code.NOT_FOUND, "Account not exist")
         await repo.delete(session, wanted)

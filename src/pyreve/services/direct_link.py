@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from pyreve.db.models import DirectLink, Entity, File, User
 from pyreve.db.models.file import FILE
 from pyreve.db.seed import ANONYMOUS_GROUP_ID
-from pyreve.db.uow import unit_of_work
+from pyreve.db.uow import writing
 from pyreve.errors import AppError, BatchError, Code, OwnerOnly
 from pyreve.fs import activities, permissions, tree
 from pyreve.fs import capabilities as cap
@@ -56,7 +56,7 @@ async def create(ctx: Ctx, texts: list[str], site: str) -> list[Made]:
     failures: dict[str, AppError] = {}
     who = subject(ctx)
     ttl = max(1, ctx.rt.settings.int("entity_url_default_ttl", 3600))
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         for uri in uris:
             key = str(uri)
             try:
@@ -96,7 +96,7 @@ async def create(ctx: Ctx, texts: list[str], site: str) -> list[Made]:
 async def remove(ctx: Ctx, hashed: str) -> None:
     """Forget a link (the file's owner only)."""
     link_id = ctx.rt.ids.decode(hashed, IdType.SOURCE_LINK)
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         link = await session.get(DirectLink, link_id)
         if link is None or link.deleted_at is not None:
             raise not_found()
@@ -120,7 +120,7 @@ async def follow(rt: Runtime, hashed: str, name: str, site: str, ip: str = "", u
     except AppError:
         raise not_found() from None
     guest = permissions.Subject(0, ANONYMOUS_GROUP_ID)
-    async with unit_of_work(rt.sessions) as session:
+    async with writing(rt.sessions) as session:
         link = await session.get(DirectLink, link_id)
         if link is None or link.deleted_at is not None or link.name != name:
             raise not_found()

@@ -22,7 +22,7 @@ from pyreve.db.models import DirectLink, Entity, File, StoragePolicy
 from pyreve.db.models.file import ENTITY_VERSION, FILE, FOLDER
 from pyreve.db.repos import files as repo
 from pyreve.db.repos import users as user_repo
-from pyreve.db.uow import unit_of_work
+from pyreve.db.uow import writing
 from pyreve.errors import AppError, Code, OwnerOnly, ParamError
 from pyreve.fs import activities, locks, mounts, operations, permissions, tree
 from pyreve.fs import capabilities as cap
@@ -137,7 +137,7 @@ async def list_files(ctx: Ctx, uri_text: str, page: int, page_size: int, order_b
     nav.require(cap.LIST_CHILDREN)
     settings = ctx.rt.settings
     max_page_size = settings.int("max_page_size", 2000)
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         folder: File | None = None
         if nav.has_root or uri.elements:
             folder = await nav.resolve(session, uri)
@@ -229,7 +229,7 @@ async def owner_uri(ctx: Ctx, session: AsyncSession, file: File) -> FileURI:
 async def info(ctx: Ctx, uri_text: str, file_id: str, extended: bool, folder_summary: bool,
                site: str = "") -> FileView:
     """``site``: the base URL the requester uses (for links in the extended info)."""
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         if uri_text:
             uri = parse_uri(uri_text)
             nav, file = await resolve_owned(ctx, session, uri, cap.INFO)
@@ -315,7 +315,7 @@ async def create(ctx: Ctx, uri_text: str, kind: str, metadata: dict[str, str] | 
     want = FOLDER if kind == "folder" else FILE
     for _attempt in range(3):
         try:
-            async with unit_of_work(ctx.rt.sessions) as session:
+            async with writing(ctx.rt.sessions) as session:
                 nav = navigator_for(uri, ctx.user.id, ctx.rt.ids)
                 nav.require(cap.CREATE, cap.LOCK)
                 return await _create_in(ctx, session, nav, uri, name, want, public_meta, err_on_conflict)
@@ -374,7 +374,7 @@ async def _create_in(ctx: Ctx, session: AsyncSession, nav: Navigator, uri: FileU
 
 async def rename(ctx: Ctx, uri_text: str, new_name: str) -> FileView:
     uri = parse_uri(uri_text)
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         await _lock_tree(ctx, session)
         policy = await group_policy(session, ctx)
         nav, file, new_uri = await operations.rename(session, actor(ctx), uri, new_name, policy)
@@ -388,7 +388,7 @@ async def move(ctx: Ctx, uris: list[str], dst: str, copy: bool) -> None:
     except AppError:
         raise ParamError("unknown destination uri") from None
     batch = Batch()
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         await _lock_tree(ctx, session)
         await operations.move_or_copy(session, actor(ctx), sources, destination, copy, batch)
     batch.raise_if_failed()
@@ -400,7 +400,7 @@ async def delete(ctx: Ctx, uris: list[str], unlink: bool, skip_soft_delete: bool
         raise AppError(Code.NO_PERMISSION, "advance delete permission is required")
     batch = Batch()
     who = actor(ctx)
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         await _lock_tree(ctx, session)
         if skip_soft_delete:
             found = await operations.resolve(session, who, targets, (cap.DELETE, cap.LOCK), batch,
@@ -416,14 +416,14 @@ async def delete(ctx: Ctx, uris: list[str], unlink: bool, skip_soft_delete: bool
 async def restore(ctx: Ctx, uris: list[str]) -> None:
     targets = parse_uris(ctx, uris)
     batch = Batch()
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         await _lock_tree(ctx, session)
         await operations.restore(session, actor(ctx), targets, batch)
     batch.raise_if_failed()
 
 
 async def empty_trash(ctx: Ctx) -> None:
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         await _lock_tree(ctx, session)
         await operations.empty_trash(session, actor(ctx))
 
@@ -432,7 +432,7 @@ async def patch_metadata(ctx: Ctx, uris: list[str], patches: list[dict[str, Any]
     targets = parse_uris(ctx, uris)
     valid = validate_patches(patches, ctx.rt.ids, ctx.rt.settings.json("emojis", {}))
     batch = Batch()
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         await _lock_tree(ctx, session)
         await operations.patch_metadata(session, actor(ctx), targets, valid, batch)
     batch.raise_if_failed()
@@ -445,7 +445,7 @@ async def patch_view(ctx: Ctx, uri_text: str, view: dict[str, Any] | None) -> No
         navigator_for(uri, ctx.user.id, ctx.rt.ids)
         await _update_prefs(ctx, lambda prefs: _set_fs_view(prefs, uri.fs, view))
         return
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         await _lock_tree(ctx, session)
         await operations.patch_view(session, actor(ctx), uri, view)
 
@@ -486,7 +486,7 @@ async def unpin(ctx: Ctx, uri_text: str) -> None:
 
 
 async def unlock(ctx: Ctx, tokens: list[str]) -> None:
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         await operations.unlock(session, tokens)
 
 
@@ -498,7 +498,7 @@ async def _lock_tree(ctx: Ctx, session: AsyncSession) -> None:
 
 
 async def _update_prefs(ctx: Ctx, change: Any) -> None:
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         user = await user_repo.by_id(session, ctx.user.id, for_update=True)
         if user is None:
             raise AppError(Code.USER_NOT_FOUND, "User not found")
@@ -515,7 +515,7 @@ async def collect_expired_trash(rt: Runtime) -> int:
     """Permanently delete every trash entry whose ``sys:expected_collect_time`` has passed."""
     now, after, removed = int(time.time()), 0, 0
     while True:
-        async with unit_of_work(rt.sessions) as session:
+        async with writing(rt.sessions) as session:
             last, due = await operations.expired_trash(session, now, after, COLLECT_BATCH)
             per_owner: dict[int, list[int]] = {}
             for file_id, owner_id in due:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from pyreve.db.models import AuditLog, File, Group, StoragePolicy, User
 from pyreve.db.models.file import FOLDER
 from pyreve.db.repos import files as repo
-from pyreve.db.uow import unit_of_work
+from pyreve.db.uow import writing
 from pyreve.errors import AppError, Code, OwnerOnly, ParamError
 from pyreve.fs import activities, mounts, operations, permissions
 from pyreve.fs import capabilities as cap
@@ -31,7 +31,7 @@ async def set_permission(ctx: Ctx, texts: list[str], setting: Mapping[str, Any] 
     """Give each file the explicit ``setting`` (None: clear it, so the file inherits its parent's)."""
     uris = parse_uris(ctx, texts)
     batch = Batch()
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         if not ctx.user.anonymous:
             await repo.lock_owner(session, ctx.user.id)
         stored = await permissions.parse_setting(session, ctx.rt.ids, setting) if setting is not None else None
@@ -70,7 +70,7 @@ async def list_activities(ctx: Ctx, uri_text: str, page_size: int, direction: st
     if direction not in ("", "asc", "desc"):
         raise ParamError("Unknown order direction")
     uri = parse_uri(uri_text)
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         nav = navigator_for(uri, ctx.user.id, ctx.rt.ids, shares.access(ctx))
         nav.require(cap.INFO)
         file = await nav.resolve(session, uri)
@@ -95,7 +95,7 @@ async def mount_policy(ctx: Ctx, uri_text: str, policy_hash: str) -> None:
     """Uploads below the folder ``uri_text`` go to policy ``policy_hash`` (one the user's group may use)."""
     uri = parse_uri(uri_text).without_query()
     policy_id = ctx.rt.ids.decode(policy_hash, IdType.POLICY)
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         await repo.lock_owner(session, ctx.user.id)
         policy = await session.get(StoragePolicy, policy_id)
         if policy is None or policy.deleted_at is not None:
@@ -116,5 +116,5 @@ async def mount_policy(ctx: Ctx, uri_text: str, policy_hash: str) -> None:
 
 
 async def available_policies(ctx: Ctx) -> list[StoragePolicy]:
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         return await mounts.available(session, ctx.user.group.id)

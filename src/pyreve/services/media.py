@@ -21,7 +21,7 @@ from pyreve.db.engine import read_only
 from pyreve.db.models import Entity, File, Metadata
 from pyreve.db.models.file import ENTITY_VERSION
 from pyreve.db.repos import files as repo
-from pyreve.db.uow import unit_of_work
+from pyreve.db.uow import writing
 from pyreve.fs import uploads
 from pyreve.fs.drivers.local import KeyOutsideRoot
 from pyreve.fs.names import extension
@@ -125,7 +125,7 @@ async def extract(rt: Runtime, file_id: int, entity_id: int) -> None:
 
 
 async def _save(rt: Runtime, file_id: int, entity_id: int, found: dict[str, str]) -> bool:
-    async with unit_of_work(rt.sessions) as session:
+    async with writing(rt.sessions) as session:
         file = await repo.by_id(session, file_id)
         if file is None or file.primary_entity != entity_id:
             return False

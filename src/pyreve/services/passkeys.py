@@ -42,7 +42,7 @@ from webauthn.helpers.structs import (
 )
 
 from pyreve.db.models import Passkey
-from pyreve.db.uow import unit_of_work
+from pyreve.db.uow import writing
 from pyreve.errors import AppError, Code, ParamError
 from pyreve.kit.clock import utcnow
 from pyreve.kit.hashid import IdType
@@ -113,7 +113,7 @@ async def begin_registration(ctx: Ctx, host: str) -> dict[str, Any]:
     rt, user = ctx.rt, ctx.user
     _require_enabled(rt)
     rp = relying_party(rt, host)
-    async with unit_of_work(rt.sessions) as session:
+    async with writing(rt.sessions) as session:
         existing = (await session.execute(
             sa.select(Passkey.credential_id).where(Passkey.user_id == user.id, Passkey.deleted_at.is_(None)))).scalars()
         exclude = [PublicKeyCredentialDescriptor(id=base64.b64decode(cid)) for cid in existing]
@@ -150,7 +150,7 @@ async def finish_registration(ctx: Ctx, response: str, name_template: str, user_
                     "sign_count": verified.sign_count, "aaguid": verified.aaguid,
                     "transports": [t.value for t in credential.response.transports or []]},
     )
-    async with unit_of_work(rt.sessions) as session:
+    async with writing(rt.sessions) as session:
         taken = (await session.execute(sa.select(Passkey.id).where(
             Passkey.user_id == user.id, Passkey.credential_id == passkey.credential_id))).first()
         if taken is not None:
@@ -162,7 +162,7 @@ async def finish_registration(ctx: Ctx, response: str, name_template: str, user_
 async def delete(ctx: Ctx, passkey_id: str) -> None:
     rt = ctx.rt
     _require_enabled(rt)
-    async with unit_of_work(rt.sessions) as session:
+    async with writing(rt.sessions) as session:
         result = await session.execute(sa.delete(Passkey).where(
             Passkey.user_id == ctx.user.id, Passkey.credential_id == passkey_id))
         if not result.rowcount:
@@ -193,7 +193,7 @@ async def finish_sign_in(ctx: Ctx, session_id: str, response: str) -> Login:
         user_id = rt.ids.decode(handle.decode("utf-8", "strict"), IdType.USER)
     except (UnicodeDecodeError, AppError):
         raise _unverified() from None
-    async with unit_of_work(rt.sessions) as session:
+    async with writing(rt.sessions) as session:
         passkey = (await session.execute(sa.select(Passkey).where(
             Passkey.user_id == user_id, Passkey.credential_id == _std_b64(credential.raw_id),
             Passkey.deleted_at.is_(None)).with_for_update())).scalar_one_or_none()

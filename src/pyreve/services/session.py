@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from pyreve.db.engine import read_only
 from pyreve.db.repos import users as user_repo
-from pyreve.db.uow import unit_of_work
+from pyreve.db.uow import writing
 from pyreve.errors import AppError, Code
 from pyreve.kit.hashid import IdType
 from pyreve.services import ratelimit, twofactor
@@ -58,7 +58,7 @@ async def sign_in(ctx: Ctx, email: str, password: str) -> Login | TwoFactorRequi
     rt = ctx.rt
     await ratelimit.check(rt, "login_rate_ip", ctx.ip, (30, 300))
     await ratelimit.check(rt, "login_rate_account", email.lower(), (10, 300))
-    async with unit_of_work(rt.sessions) as session:
+    async with writing(rt.sessions) as session:
         user = await user_repo.by_email(session, email)
         digest = user.password if user else None
     ok, needs_rehash = await asyncio.to_thread(verify_password, digest, password)
@@ -79,7 +79,7 @@ async def sign_in(ctx: Ctx, email: str, password: str) -> Login | TwoFactorRequi
 async def _rehash(rt: Runtime, user_id: int, old_digest: str | None, password: str) -> None:
     """Replace a legacy digest with argon2id, unless the password changed meanwhile."""
     new_digest = await asyncio.to_thread(hash_password, password)
-    async with unit_of_work(rt.sessions) as session:
+    async with writing(rt.sessions) as session:
         user = await user_repo.by_id(session, user_id, for_update=True)
         if user is not None and user.password == old_digest:
             user.password = new_digest
@@ -135,7 +135,7 @@ async def sign_out(ctx: Ctx, refresh_token: str) -> None:
 
 
 async def prepare(ctx: Ctx, email: str) -> dict[str, bool]:
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         user = await user_repo.by_email(session, email)
         if user is None:
             raise AppError(Code.NOT_FOUND, "User not found")

@@ -27,7 +27,7 @@ from pyreve.db.models.file import FOLDER
 from pyreve.db.repos import files as file_repo
 from pyreve.db.repos import shares as repo
 from pyreve.db.seed import GroupPermission
-from pyreve.db.uow import unit_of_work
+from pyreve.db.uow import writing
 from pyreve.errors import AppError, Code, ParamError
 from pyreve.fs import activities, operations, tree
 from pyreve.fs import capabilities as cap
@@ -172,7 +172,7 @@ def access(ctx: Ctx, *, spent_ok: bool = False) -> ShareAccess:
 
 async def count_download(rt: Runtime, share_id: int) -> None:
     """One download of a single-file share; 404 once none are left (decided by the database)."""
-    async with unit_of_work(rt.sessions) as session:
+    async with writing(rt.sessions) as session:
         if not await repo.count_download(session, share_id, utcnow()):
             raise share_not_found()
 
@@ -280,7 +280,7 @@ def _may_share(ctx: Ctx) -> None:
 async def create(ctx: Ctx, settings: ShareSettings, host: str) -> str:
     """A new link (every call makes one); its URL."""
     _may_share(ctx)
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         file = await _source(ctx, session, settings.uri)
         share = Share(views=0, downloads=0, file_shares=file.id, user_shares=ctx.user.id)
         settings.apply(share, None)
@@ -294,7 +294,7 @@ async def edit(ctx: Ctx, share_hash: str, settings: ShareSettings, host: str) ->
     """Change a link's limits, view settings and password; ``settings.uri`` must name its source."""
     share_id = _share_id(ctx.rt, share_hash)
     _may_share(ctx)
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         share = await repo.by_id(session, share_id, for_update=True)
         if share is None or share.user_shares != ctx.user.id:
             raise AppError(Code.NOT_FOUND, "Share not found")
@@ -308,7 +308,7 @@ async def edit(ctx: Ctx, share_hash: str, settings: ShareSettings, host: str) ->
 
 async def delete(ctx: Ctx, share_hash: str) -> None:
     share_id = _share_id(ctx.rt, share_hash)
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         share = await repo.by_id(session, share_id, for_update=True)
         if share is None or (share.user_shares != ctx.user.id and not ctx.user.group.can(GroupPermission.IS_ADMIN)):
             raise AppError(Code.NOT_FOUND, "share not found")

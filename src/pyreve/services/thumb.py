@@ -30,7 +30,7 @@ from pyreve.db.engine import read_only
 from pyreve.db.models import Entity, File, FileEntity
 from pyreve.db.models.file import ENTITY_THUMBNAIL, FILE
 from pyreve.db.repos import files as repo
-from pyreve.db.uow import unit_of_work
+from pyreve.db.uow import writing
 from pyreve.errors import AppError, Code, ParamError
 from pyreve.fs import capabilities as cap
 from pyreve.fs import permissions
@@ -279,7 +279,7 @@ async def _record(rt: Runtime, file_id: int, primary_id: int, key: str, size: in
     async with _reader(rt) as session:
         owner_id = await session.scalar(sa.select(File.owner_id).where(File.id == file_id))
     owner = await rt.identity.get(owner_id) if owner_id is not None else None
-    async with unit_of_work(rt.sessions) as session:
+    async with writing(rt.sessions) as session:
         file = await repo.by_id(session, file_id)
         if file is None or file.primary_entity != primary_id:
             raise not_available()
@@ -300,7 +300,7 @@ async def _record(rt: Runtime, file_id: int, primary_id: int, key: str, size: in
 async def _disable(rt: Runtime, file_id: int, primary_id: int, reason: str) -> None:
     """Mark the file as having no thumbnail (unless its content changed meanwhile)."""
     log.info("no thumbnail for file %d (version %d): %s", file_id, primary_id, reason)
-    async with unit_of_work(rt.sessions) as session:
+    async with writing(rt.sessions) as session:
         file = await repo.by_id(session, file_id)
         if file is not None and file.primary_entity == primary_id:
             await repo.set_metadata(session, file_id, {THUMB_DISABLED: ""}, public=True)

@@ -31,7 +31,7 @@ from pyreve.db.models import Entity, File, StoragePolicy
 from pyreve.db.models.file import ENTITY_LIVE_PHOTO, ENTITY_THUMBNAIL, ENTITY_VERSION, FILE, FOLDER
 from pyreve.db.repos import files as repo
 from pyreve.db.seed import GroupPermission
-from pyreve.db.uow import unit_of_work
+from pyreve.db.uow import writing
 from pyreve.errors import AppError, BatchError, Code, ParamError
 from pyreve.fs import activities, jobs, permissions, uploads
 from pyreve.fs import capabilities as cap
@@ -113,7 +113,7 @@ async def _prepare(ctx: Ctx, uri: FileURI, req: uploads.UploadRequest) -> upload
     prepared: uploads.Prepared | None = None
     for _attempt in range(3):
         try:
-            async with unit_of_work(ctx.rt.sessions) as session:
+            async with writing(ctx.rt.sessions) as session:
                 prepared = await uploads.prepare(session, nav, req, owner, await group_policy(session, ctx))
             break
         except IntegrityError:
@@ -131,7 +131,7 @@ async def _prepare(ctx: Ctx, uri: FileURI, req: uploads.UploadRequest) -> upload
 async def _discard(ctx: Ctx, prepared: uploads.Prepared) -> None:
     """Undo a session whose bytes could not be stored ("upload failed" handling, upload.md §7)."""
     try:
-        async with unit_of_work(ctx.rt.sessions) as session:
+        async with writing(ctx.rt.sessions) as session:
             file = await repo.by_id(session, prepared.file.id)
             if file is not None:
                 await uploads.cancel(session, ctx.user.id, file, prepared.row.id, WALK_LIMIT)
@@ -199,7 +199,7 @@ async def upload_chunk(ctx: Ctx, sid: str, index_text: str, length: int | None, 
     if span.last:
         if store.size(entity.source) != row.size:
             raise AppError(Code.IO_FAILED, "Uploaded data does not match purposed size")
-        async with unit_of_work(rt.sessions) as session:
+        async with writing(rt.sessions) as session:
             await uploads.complete(session, sid, origin(ctx))
 
 
@@ -214,7 +214,7 @@ async def _forget_if_abandoned(rt: Runtime, store: LocalDriver, entity: Entity) 
 async def cancel_upload(ctx: Ctx, sid: str, uri_text: str) -> None:
     uri = FileURI.parse(uri_text)
     nav = navigator_for(uri, ctx.user.id, ctx.rt.ids)
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         file = await nav.resolve(session, uri)
         await uploads.cancel(session, ctx.user.id, file, sid, WALK_LIMIT)
     await _recycle_soon(ctx.rt)
@@ -272,7 +272,7 @@ async def put_content(ctx: Ctx, uri_text: str, previous: str, length: int | None
             await driver(ctx.rt, prepared.policy).write_at(prepared.entity.source, 0, aiter(body), length)
         except (OutOfOrder, ShortWrite, LongWrite, KeyOutsideRoot, OSError) as exc:
             raise _write_error(exc) from exc
-        async with unit_of_work(ctx.rt.sessions) as session:
+        async with writing(ctx.rt.sessions) as session:
             await uploads.complete(session, prepared.row.id, origin(ctx))
     except BaseException:
         await asyncio.shield(_discard(ctx, prepared))
@@ -397,7 +397,7 @@ async def file_urls(ctx: Ctx, texts: list[str], *, download: bool, entity_hash: 
     if failures and not skip_error:
         raise BatchError(failures)
     if issued:
-        async with unit_of_work(rt.sessions) as session:
+        async with writing(rt.sessions) as session:
             await activities.record_many(session, origin(ctx), [e for k, e in issued if k not in failures])
     return Urls(out, datetime.fromtimestamp(earliest, UTC) if earliest is not None else None)
 

@@ -22,7 +22,7 @@ from pyreve.db.models import Node as NodeModel
 from pyreve.db.models import Passkey, StoragePolicy, User
 from pyreve.db.repos import users as user_repo
 from pyreve.db.seed import ADMIN_GROUP_ID
-from pyreve.db.uow import unit_of_work
+from pyreve.db.uow import writing
 from pyreve.errors import AppError, Code
 from pyreve.fs import mounts
 from pyreve.kit.hashid import IdType
@@ -68,7 +68,7 @@ async def sign_up(ctx: Ctx, email: str, password: str, language: str) -> Princip
     email = email.lower()
     needs_activation = rt.settings.bool("email_active")
     digest = await asyncio.to_thread(hash_password, password)
-    async with unit_of_work(rt.sessions) as session:
+    async with writing(rt.sessions) as session:
         existing = await user_repo.by_email(session, email)
         if existing is not None:
             if existing.status == "inactive":
@@ -82,7 +82,7 @@ async def sign_up(ctx: Ctx, email: str, password: str, language: str) -> Princip
         raise AppError(Code.EMAIL_SENT, "User is not activated, activation email has been resent")
 
     try:
-        async with unit_of_work(rt.sessions) as session:
+        async with writing(rt.sessions) as session:
             user = User(
                 email=email, nick=_nick_from_email(email), password=digest,
                 status="inactive" if needs_activation else "active",
@@ -124,7 +124,7 @@ async def activate(ctx: Ctx, hashed_id: str, sign: str | None) -> Principal:
     rt = ctx.rt
     verify_path(rt.settings.str("secret_key").encode(), f"/api/v4/user/activate/{hashed_id}", sign)
     user_id = rt.ids.decode(hashed_id, IdType.USER)
-    async with unit_of_work(rt.sessions) as session:
+    async with writing(rt.sessions) as session:
         user = await user_repo.by_id(session, user_id, for_update=True)
         if user is None:
             raise AppError(Code.USER_NOT_FOUND, "User not found")
@@ -141,7 +141,7 @@ async def send_reset(ctx: Ctx, email: str) -> None:
     rt = ctx.rt
     await ratelimit.check(rt, "reset_rate_ip", ctx.ip, (10, 3600))
     await ratelimit.check(rt, "reset_rate_account", email.lower(), (5, 3600))
-    async with unit_of_work(rt.sessions) as session:
+    async with writing(rt.sessions) as session:
         found = await user_repo.by_email(session, email)
         user_id = found.id if found else None
     if user_id is None:
@@ -168,7 +168,7 @@ async def reset_password(ctx: Ctx, hashed_id: str, secret: str, password: str) -
     if stored is None or not secrets.compare_digest(stored, secret) or await rt.kv.pop(key) != stored:
         raise AppError(Code.TEMP_LINK_EXPIRED, "Link is expired")
     digest = await asyncio.to_thread(hash_password, password)
-    async with unit_of_work(rt.sessions) as session:
+    async with writing(rt.sessions) as session:
         user = await user_repo.by_id(session, user_id, for_update=True)
         if user is None or user.status != "active":
             raise AppError(Code.USER_NOT_FOUND, "User not found")
@@ -184,7 +184,7 @@ async def info(ctx: Ctx, hashed_id: str) -> Principal:
 
 
 async def search(ctx: Ctx, keyword: str) -> list[Any]:
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         return await user_repo.search(session, keyword, 10)
 
 
@@ -235,7 +235,7 @@ async def set_avatar(ctx: Ctx, raw: bytes | None) -> None:
         except OSError as exc:
             raise AppError(Code.IO_FAILED, "Failed to save avatar", cause=exc) from exc
         mode = "file"
-    async with unit_of_work(rt.sessions) as session:
+    async with writing(rt.sessions) as session:
         await session.execute(sa.update(User).where(User.id == ctx.user.id).values(avatar=mode))
     rt.identity.forget(ctx.user.id)
 
@@ -250,7 +250,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
 # --- preferences and 2FA ----------------------------------------------------------------------
 
 async def settings_view(ctx: Ctx) -> tuple[Principal, list[Passkey]]:
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         passkeys = list((await session.execute(
             sa.select(Passkey).where(Passkey.user_id == ctx.user.id, Passkey.deleted_at.is_(None))
             .order_by(Passkey.id))).scalars())
@@ -289,7 +289,7 @@ async def update_settings(ctx: Ctx, changes: dict[str, Any]) -> None:
             await twofactor.check(rt, uid, ctx.user.two_factor_secret or "", code)
             new_secret = None
 
-    async with unit_of_work(rt.sessions) as session:
+    async with writing(rt.sessions) as session:
         user = await user_repo.by_id(session, uid, for_update=True)
         if user is None:
             raise AppError(Code.USER_NOT_FOUND, "User not found")
@@ -323,12 +323,12 @@ def valid_theme(value: str) -> bool:
 
 async def available_policies(ctx: Ctx) -> list[StoragePolicy]:
     """The group's default policy first, then the others it may use (mountable on folders)."""
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         return await mounts.available(session, ctx.user.group.id)
 
 
 async def available_nodes(ctx: Ctx) -> list[NodeModel]:
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         stmt = (sa.select(NodeModel).where(NodeModel.status == "active", NodeModel.deleted_at.is_(None))
                 .order_by(NodeModel.id))
         return list((await session.execute(stmt)).scalars())
@@ -338,7 +338,7 @@ async def create_admin(rt: Runtime, email: str, password: str) -> str:
     """Create an active administrator, or promote the existing account with that email."""
     email = email.lower()
     digest = await asyncio.to_thread(hash_password, password)
-    async with unit_of_work(rt.sessions) as session:
+    async with writing(rt.sessions) as session:
         user = await user_repo.by_email(session, email, for_update=True)
         if user is not None:
             user.group_users, user.status, user.password = ADMIN_GROUP_ID, "active", digest

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyreve.db.models import Entity, File, UploadSession
 from pyreve.db.models.file import ENTITY_THUMBNAIL, ENTITY_VERSION, FILE
 from pyreve.db.repos import files as repo
-from pyreve.db.uow import unit_of_work
+from pyreve.db.uow import writing
 from pyreve.errors import AppError, Code, OwnerOnly, ParamError
 from pyreve.fs import activities, entities, locks, operations, permissions
 from pyreve.fs import capabilities as cap
@@ -54,7 +54,7 @@ async def set_current(ctx: Ctx, uri_text: str, version: str) -> None:
     """Make ``version`` the file's content: its size becomes the file's, thumbnails are dropped."""
     uri = parse_uri(uri_text).without_query()
     wanted = _version_id(ctx, version)
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         await repo.lock_owner(session, ctx.user.id)
         file, linked = await _target(ctx, session, uri)
         if file.primary_entity == wanted:
@@ -76,7 +76,7 @@ async def delete(ctx: Ctx, uri_text: str, version: str) -> None:
     """Unlink a version that is not the current one; its blob goes once nothing references it."""
     uri = parse_uri(uri_text).without_query()
     wanted = _version_id(ctx, version)
-    async with unit_of_work(ctx.rt.sessions) as session:
+    async with writing(ctx.rt.sessions) as session:
         await repo.lock_owner(session, ctx.user.id)
         file, linked = await _target(ctx, session, uri)
         if file.primary_entity == wanted:

@@ -30,7 +30,7 @@ from pyreve.db.engine import read_only
 from pyreve.db.models import Entity, File, FsLock
 from pyreve.db.models.file import ENTITY_VERSION, FILE
 from pyreve.db.repos import files as repo
-from pyreve.db.uow import unit_of_work
+from pyreve.db.uow import writing
 from pyreve.errors import AppError, Code, ParamError
 from pyreve.fs import capabilities as cap
 from pyreve.fs import locks, operations, permissions
@@ -398,7 +398,7 @@ async def _locking(session: AsyncSession, call: WopiCall, *bits: int) -> Locking
 
 async def _lock_tx(call: WopiCall, work: Any, *bits: int) -> Any:
     try:
-        async with unit_of_work(call.rt.sessions) as session:
+        async with writing(call.rt.sessions) as session:
             return await work(await _locking(session, call, *bits))
     except AppError as err:
         raise wopi_error(err) from None
@@ -532,7 +532,7 @@ async def rename(call: WopiCall, requested: str, lock: str) -> dict[str, str]:
         raise WopiError(400, "", {"X-WOPI-InvalidFileNameError": "empty name"})
     rt, ctx = call.rt, call.ctx
     try:
-        async with unit_of_work(rt.sessions) as session:
+        async with writing(rt.sessions) as session:
             state = await _locking(session, call, cap.RENAME)
             token = lock_token(state.file.id, lock) if lock else ""
             held = next((row for row in state.covering if row.token == token), None)

@@ -33,7 +33,7 @@ from pyreve.db.models.file import FOLDER
 from pyreve.db.repos import dav_paths
 from pyreve.db.repos import files as repo
 from pyreve.db.seed import GroupPermission
-from pyreve.db.uow import unit_of_work
+from pyreve.db.uow import writing
 from pyreve.errors import AppError, Code, OwnerOnly
 from pyreve.fs import capabilities as cap
 from pyreve.fs import operations, permissions, tree
@@ -139,11 +139,11 @@ async def _writer(dav: Dav) -> AsyncIterator[AsyncSession]:
     queue here first, so few of them ever wait in SQLite's busy handler, where waiters can starve."""
     rt = dav.ctx.rt
     if rt.config.database.type != "sqlite":
-        async with unit_of_work(rt.sessions) as session:
+        async with writing(rt.sessions) as session:
             session.info[WRITER] = True
             yield session
         return
-    async with _write_queue(rt), unit_of_work(rt.sessions) as session:
+    async with _write_queue(rt), writing(rt.sessions) as session:
         session.info[WRITER] = True
         yield session
 
