@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl
@@ -13,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyreve.db.models import File, Metadata
 from pyreve.db.models.file import FILE, FOLDER
-from pyreve.errors import ParamError
+from pyreve.db.repos import files as repo
+from pyreve.fs import listing
 from pyreve.fs.navigators import Navigator
 from pyreve.fs.uri import FileURI
-from pyreve.kit.hashid import IdType
 
 SEARCH_KEYS = ("name", "type", "category", "size_gte", "size_lte", "created_gte", "created_lte", "updated_gte",
                "updated_lte")
@@ -114,9 +112,9 @@ async def _scope(session: AsyncSession, folder: File, max_folders: int) -> tuple
 
 
 async def search_page(session: AsyncSession, nav: Navigator, folder: File | None, uri: FileURI, size: int,
-                      token: str, *, category_query: str | None, max_folders: int
+                      token: str, *, order: str, desc: bool, category_query: str | None, max_folders: int
                       ) -> tuple[list[File], str | None, bool]:
-    """One page of hits in id order; the token carries the last id."""
+    """One page of hits, folders and files mixed (as Cloudreve searches), keyset-paginated on (order, id)."""
     query: Sequence[tuple[str, str]] = uri.query
     if category_query:
         query = parse_qsl(category_query, keep_blank_values=True)
@@ -128,15 +126,10 @@ async def search_page(session: AsyncSession, nav: Navigator, folder: File | None
         where.append(scope)
     else:
         where.extend(nav.children_filter(None))
-    if token:
-        try:
-            last_id = nav.ids.decode(str(json.loads(base64.b64decode(token, validate=True))["id"]), IdType.FILE)
-        except (ValueError, KeyError, TypeError):
-            raise ParamError("Invalid page token") from None
-        where.append(File.id > last_id)
-    rows = list((await session.execute(sa.select(File).where(*where).order_by(File.id).limit(size + 1))).scalars())
+    after, _ = listing.decode_token(nav.ids, token, order) if token else (None, False)
+    rows = await repo.page(session, where, order, desc, after, size + 1)
     next_token = None
     if len(rows) > size:
         rows = rows[:size]
-        next_token = base64.b64encode(json.dumps({"id": nav.ids.encode(rows[-1].id, IdType.FILE)}).encode()).decode()
+        next_token = listing.encode_token(nav.ids, rows[-1], order, False)
     return rows, next_token, limited

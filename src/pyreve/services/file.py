@@ -171,7 +171,7 @@ async def list_files(ctx: Ctx, uri_text: str, page: int, page_size: int, order_b
             if category and not category_query:
                 raise ParamError("Unknown category")
             rows, next_token, limited = await search_page(
-                session, nav, folder, uri, size, next_page_token,
+                session, nav, folder, uri, size, next_page_token, order=order, desc=desc,
                 category_query=category_query, max_folders=settings.int("max_recursive_searched_folder", 65535))
             listing.recursion_limit_reached = limited
             listing.pagination = {"page": 0, "page_size": size, "next_token": next_token, "is_cursor": True}
