@@ -281,8 +281,8 @@ def test_emojis_config(api: Api, server: Server) -> None:
 
 
 def test_app_config(api: Api, custom_server: Server) -> None:
-    assert config(api, "app") == {"app_promotion": True}
-    assert config(custom_server.api, "app") == {}
+    assert config(api, "app") == {"app_promotion": True, "desktop_app_promotion": True}
+    assert config(custom_server.api, "app") == {"desktop_app_promotion": True}
 
 
 # --- headers and manifest ---------------------------------------------------------------------

@@ -157,6 +157,14 @@ _RESET_TEMPLATES = [
 ]
 
 
+# Custom file properties offered in the details panel: Cloudreve's two defaults.
+_CUSTOM_PROPS = [
+    {"id": "description", "name": "fileManager.description", "type": "text", "icon": "fluent:slide-text-24-filled"},
+    {"id": "rating", "name": "fileManager.rating", "type": "rating", "max": 5,
+     "icon": "fluent:data-bar-vertical-star-24-filled"},
+]
+
+
 def _category(exts: list[str]) -> str:
     return "type=file&case_folding&use_or&" + "&".join(f"name=*.{e}" for e in exts)
 
@@ -232,6 +240,9 @@ DEFAULTS: dict[str, str] = {
     "captcha_cap_instance_url": "",
     "captcha_cap_key_id": "",
     "captcha_cap_key_secret": "",
+    "captcha_cap_site_key": "",
+    "captcha_cap_secret_key": "",
+    "captcha_cap_asset_server": "jsdelivr",
     "thumb_width": "400",
     "thumb_height": "300",
     "thumb_entity_suffix": "._thumb",
@@ -250,6 +261,7 @@ DEFAULTS: dict[str, str] = {
     "thumb_ffmpeg_max_size": "10737418240",
     "thumb_ffmpeg_exts": "3g2,3gp,asf,asx,avi,divx,flv,m2ts,m2v,m4v,mkv,mov,mp4,mpeg,mpg,mts,mxf,ogv,rm,swf,webm,wmv",
     "thumb_ffmpeg_seek": "00:00:01.00",
+    "thumb_ffmpeg_extra_args": "-hwaccel auto",
     "thumb_libreoffice_path": "soffice",
     "thumb_libreoffice_max_size": "78643200",
     "thumb_libreoffice_enabled": "0",
@@ -257,6 +269,11 @@ DEFAULTS: dict[str, str] = {
     "thumb_music_cover_enabled": "1",
     "thumb_music_cover_exts": "mp3,m4a,ogg,flac",
     "thumb_music_cover_max_size": "1073741824",
+    "thumb_libraw_enabled": "0",
+    "thumb_libraw_path": "simple_dcraw",
+    "thumb_libraw_max_size": "78643200",
+    "thumb_libraw_exts": "3fr,ari,arw,bay,braw,crw,cr2,cr3,cap,data,dcs,dcr,dng,drf,eip,erf,fff,gpr,iiq,k25,kdc,mdc,"
+                         "mef,mos,mrw,nef,nrw,obm,orf,pef,ptx,pxn,r3d,raf,raw,rwl,rw2,rwz,sr2,srf,srw,tif,x3f",
     "phone_required": "false",
     "phone_enabled": "false",
     "show_app_promotion": "1",
@@ -291,6 +308,8 @@ DEFAULTS: dict[str, str] = {
     "media_meta_ffprobe_path": "ffprobe",
     "media_meta_ffprobe_size_local": "0",
     "media_meta_ffprobe_size_remote": "0",
+    "media_meta_geocoding": "0",
+    "media_meta_geocoding_mapbox_ak": "",
     "site_logo": "/static/img/logo.svg",
     "site_logo_light": "/static/img/logo_light.svg",
     "tos_url": "https://cloudreve.org/privacy-policy",
@@ -307,6 +326,7 @@ DEFAULTS: dict[str, str] = {
     "emojis": _json(_EMOJIS),
     "map_provider": "openstreetmap",
     "map_google_tile_type": "regular",
+    "map_mapbox_ak": "",
     "mime_mapping": _json(_MIME_MAPPING),
     "file_viewers": _json(_FILE_VIEWERS),
     "logto_enabled": "0",
@@ -314,6 +334,33 @@ DEFAULTS: dict[str, str] = {
     "qq_login": "0",
     "qq_login_config": _json({"direct_sign_in": False}),
     "license": "",
+    "custom_nav_items": "[]",
+    "headless_footer_html": "",
+    "headless_bottom_html": "",
+    "sidebar_bottom_html": "",
+    "custom_props": _json(_CUSTOM_PROPS),
+    "encrypt_master_key": "",
+    "encrypt_master_key_vault": "setting",
+    "encrypt_master_key_file": "",
+    "show_encryption_status": "1",
+    "show_desktop_app_promotion": "1",
+    "fs_event_push_enabled": "1",
+    "fs_event_push_max_age": "1209600",
+    "fs_event_push_debounce": "5",
+    "fts_enabled": "0",
+    "fts_index_type": "meilisearch",
+    "fts_extractor_type": "tika",
+    "fts_meilisearch_endpoint": "",
+    "fts_meilisearch_api_key": "",
+    "fts_meilisearch_page_size": "5",
+    "fts_meilisearch_embed_enabled": "0",
+    "fts_meilisearch_embed_config": "{}",
+    "fts_tika_endpoint": "",
+    "fts_tika_exts": "pdf,doc,docx,xls,xlsx,ppt,pptx,odt,ods,odp,rtf,txt,md,html,htm,epub,csv",
+    "fts_tika_max_file_size": "26214400",
+    "fts_chunk_size": "2000",
+    "viewer_default_apps": "{}",
+    "expose_user_email": "1",
 }
 
 

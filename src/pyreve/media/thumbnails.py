@@ -306,6 +306,12 @@ def _tag_values(tags: Any, key: str) -> list[Any]:
 GENERATORS: tuple[Generator, ...] = (MusicCoverGenerator(), PillowGenerator(), PdfGenerator(), FfmpegGenerator())
 
 
+def supported_exts(opts: ThumbOptions) -> list[str]:
+    """The extensions some enabled generator renders (size limits aside), sorted."""
+    known = {*PILLOW_EXTS, *PDF_EXTS, *opts.music_cover_exts, *opts.ffmpeg_exts}
+    return sorted(ext for ext in known if candidates(ext, 0, opts))
+
+
 def candidates(ext: str, size: int, opts: ThumbOptions) -> list[Generator]:
     """The generators that may try a file, in the order they are tried."""
     ext = ext.lower()

@@ -97,9 +97,12 @@ async def verify(rt: Runtime, body: dict[str, Any]) -> None:
         ok = await _siteverify("https://challenges.cloudflare.com/turnstile/v0/siteverify",
                                form={"secret": rt.settings.str("captcha_turnstile_site_secret"), "response": ticket})
     elif kind == "cap":
-        base = rt.settings.str("captcha_cap_instance_url").rstrip("/")
-        ok = await _siteverify(f"{base}/{rt.settings.str('captcha_cap_key_id')}/siteverify",
-                               payload={"secret": rt.settings.str("captcha_cap_key_secret"), "response": ticket})
+        # Cap 2 key names first; installs from before them keep the older ones.
+        s = rt.settings
+        base = s.str("captcha_cap_instance_url").rstrip("/")
+        site_key = s.str("captcha_cap_site_key") or s.str("captcha_cap_key_id")
+        secret = s.str("captcha_cap_secret_key") or s.str("captcha_cap_key_secret")
+        ok = await _siteverify(f"{base}/{site_key}/siteverify", payload={"secret": secret, "response": ticket})
     else:
         ok = False
     if not ok:

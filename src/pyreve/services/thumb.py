@@ -88,6 +88,11 @@ def options(rt: Runtime) -> ThumbOptions:
         ffmpeg_seek=s.str("thumb_ffmpeg_seek") or "00:00:01.00")
 
 
+def supported_exts(rt: Runtime) -> list[str]:
+    """What ``/site/config/thumb`` advertises: the extensions thumbnails can be made of."""
+    return thumbnails.supported_exts(options(rt))
+
+
 def limits(rt: Runtime) -> sandbox.Limits:
     seconds = max(5, rt.settings.int("queue_thumb_max_execution", 300))
     return sandbox.Limits(seconds=float(seconds), cpu=seconds)

@@ -102,7 +102,12 @@ class SiteConfigOut(Out):
     captcha_cap_instance_url: str | None = None
     captcha_cap_key_id: str | None = None
     captcha_cap_site_key: str | None = None
+    captcha_cap_asset_server: str | None = None
     app_promotion: bool | None = None
+    desktop_app_promotion: bool | None = None
+    custom_nav_items: list[dict[str, str]] | None = Field(default=None, description="{icon, name, url} each")
+    custom_html: dict[str, str] | None = Field(
+        default=None, description="headless_footer, headless_bottom, sidebar_bottom: each only when set")
     login_captcha: bool | None = None
     reg_captcha: bool | None = None
     forget_captcha: bool | None = None
@@ -117,7 +122,13 @@ class SiteConfigOut(Out):
     google_map_tile_type: str | None = None
     thumbnail_width: int | None = None
     thumbnail_height: int | None = None
+    default_viewer_mapping: dict[str, str] | None = Field(default=None, description="extension → viewer id")
+    mapbox_ak: str | None = None
+    custom_props: list[dict[str, Any]] | None = None
+    show_encryption_status: bool | None = None
+    full_text_search: bool | None = None
     emoji_preset: str | None = None
+    thumb_exts: list[str] | None = Field(default=None, description="section thumb: extensions with thumbnails")
 
 
 class CapacityOut(Out):
