@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from pyreve.api.deps import CtxDep, LoginDep
 from pyreve.api.envelope import ok
 from pyreve.api.schemas.docs import doc
-from pyreve.api.schemas.share import ShareBody, ShareOut, SharesOut, share_wire
+from pyreve.api.schemas.share import ShareBody, ShareIdsBody, ShareOut, SharesOut, share_wire
 from pyreve.services import share as shares
 
 router = APIRouter(prefix="/share", tags=["share"])
@@ -48,6 +48,12 @@ async def list_mine(
     views, pagination = await shares.list_mine(ctx, page_size, order_by, order_direction, next_page_token,
                                                _host(request))
     return ok({"shares": [share_wire(ctx.rt, v) for v in views], "pagination": pagination})
+
+
+@router.delete("", summary="Delete several of one's share links")
+async def delete_many(body: ShareIdsBody, ctx: LoginDep) -> Response:
+    await shares.delete_many(ctx, body.ids)
+    return ok()
 
 
 @router.delete("/{share_id}", summary="Delete a share link")

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from pyreve.db.engine import read_only
 from pyreve.db.models import File, Share
-from pyreve.db.models.file import FOLDER
+from pyreve.db.models.file import FILE, FOLDER
 from pyreve.db.repos import files as file_repo
 from pyreve.db.repos import shares as repo
 from pyreve.db.seed import GroupPermission
@@ -56,6 +56,7 @@ class ShareOwner:
     created_at: datetime | None
     group_id: int
     group_name: str
+    settings: dict[str, Any]  # their preferences: which links their profile lists is public
 
 
 @dataclass
@@ -78,18 +79,21 @@ class ShareView:
     mine: bool  # the requester owns it: owner-only members are shown
     show_email: bool
     site: str
+    size: int = 0  # a single file's size, shown with the counters
     source_uri: str = ""
 
 
 def _build(link: Any, name: str, requester: Principal, *, unlocked: bool, expired: bool, site: str) -> ShareView:
     owner = ShareOwner(id=link.user_shares, nick=link.owner_nick or "", avatar=link.owner_avatar or "",
                        email=link.owner_email or "", created_at=link.owner_created_at,
-                       group_id=link.owner_group_id, group_name=link.owner_group_name or "")
+                       group_id=link.owner_group_id, group_name=link.owner_group_name or "",
+                       settings=dict(link.owner_settings or {}))
+    size = (link.file_size or 0) if unlocked and link.file_type == FILE else 0
     return ShareView(id=link.id, name=name, source_type=link.file_type, visited=link.views,
                      downloaded=link.downloads, remain_downloads=link.remain_downloads, expires=link.expires,
                      created_at=link.created_at, password=link.password or "", props=dict(link.props or {}),
                      owner=owner, unlocked=unlocked, expired=expired, mine=link.user_shares == requester.id,
-                     show_email=not requester.anonymous, site=site)
+                     show_email=not requester.anonymous, site=site, size=size)
 
 
 async def _names(conn: Any, links: Iterable[Any]) -> dict[int, str]:
@@ -314,6 +318,16 @@ async def delete(ctx: Ctx, share_hash: str) -> None:
             raise AppError(Code.NOT_FOUND, "share not found")
         share.deleted_at = utcnow()
         await _record(ctx, session, activities.DELETE_SHARE, share)
+
+
+async def delete_many(ctx: Ctx, share_hashes: list[str]) -> None:
+    """Delete those of the links that are the requester's own; the others are left alone, unmentioned
+    (as Cloudreve does), so nobody learns which ids exist."""
+    share_ids = sorted({_share_id(ctx.rt, share_hash) for share_hash in share_hashes})
+    async with writing(ctx.rt.sessions) as session:
+        for share in await repo.of_owner(session, ctx.user.id, share_ids):
+            share.deleted_at = utcnow()
+            await _record(ctx, session, activities.DELETE_SHARE, share)
 
 
 async def _record(ctx: Ctx, session: AsyncSession, kind: int, share: Share) -> None:

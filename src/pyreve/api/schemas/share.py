@@ -14,6 +14,7 @@ from pyreve.services.share import ShareSettings, ShareView
 
 MAX_EXPIRE = 100 * 366 * 24 * 3600
 MAX_DOWNLOADS = 2_147_483_647
+MAX_BATCH = 1000  # share ids in one batch delete
 
 
 def share_wire(rt: Runtime, view: ShareView) -> dict[str, Any]:
@@ -33,9 +34,10 @@ def share_wire(rt: Runtime, view: ShareView) -> dict[str, Any]:
         "expired": view.expired,
         "url": url,
         "password_protected": bool(view.password),
-        "show_readme": bool(view.props.get("show_readme")),
+        "size": view.size,  # always sent; 0 unless unlocked and a single file
     }
     if view.unlocked:
+        out["show_readme"] = bool(view.props.get("show_readme"))
         out["downloaded"] = view.downloaded
         if view.remain_downloads is not None:
             out["remain_downloads"] = view.remain_downloads
@@ -66,6 +68,10 @@ class ShareBody(Body):
                              show_readme=self.show_readme)
 
 
+class ShareIdsBody(Body):
+    ids: list[str] = Field(max_length=MAX_BATCH)  # empty: nothing to do
+
+
 class ShareOut(Out):
     id: str
     name: str | None = None
@@ -85,6 +91,7 @@ class ShareOut(Out):
     source_uri: str | None = None
     password_protected: bool
     show_readme: bool | None = None
+    size: int
 
 
 class SharesOut(Out):

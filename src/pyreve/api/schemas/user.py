@@ -44,21 +44,25 @@ def user_wire(rt: Runtime, user: Principal, *, with_group: bool = True) -> dict[
 
 
 def redacted_user_wire(rt: Runtime, user: Any, *, show_email: bool) -> dict[str, Any]:
-    """Another user's public profile: id, nickname, avatar, created_at, group {id,name}, email if allowed."""
+    """Another user's public profile: id, nickname, avatar, created_at, which share links their profile
+    lists, group {id,name}. ``show_email``: the requester is signed in; the address is shown only when
+    the site exposes addresses too (``expose_user_email``)."""
+    prefs = getattr(user, "settings", None) or {}
     out: dict[str, Any] = {
         "id": rt.ids.encode(user.id, IdType.USER),
         "nickname": getattr(user, "nick", "") or "",
         "avatar": getattr(user, "avatar", "") or "",
         "created_at": rfc3339(user.created_at),
+        "share_links_in_profile": prefs.get("share_links_in_profile") or "",
     }
-    if show_email:
+    if show_email and rt.settings.bool("expose_user_email"):
         out["email"] = user.email
     group = getattr(user, "group", None)
     if isinstance(group, GroupInfo):
         out["group"] = group_wire(rt, group, redacted=True)
     elif getattr(user, "group_id", None) is not None:
         out["group"] = {"id": rt.ids.encode(user.group_id, IdType.GROUP), "name": user.group_name}
-    return omit_empty(out, "avatar", "email")
+    return omit_empty(out, "avatar", "email", "share_links_in_profile")
 
 
 class SignUpBody(Body):

@@ -29,7 +29,8 @@ _LINK_COLUMNS = (
     User.status.label("owner_status"), User.nick.label("owner_nick"), User.avatar.label("owner_avatar"),
     User.email.label("owner_email"), User.created_at.label("owner_created_at"), User.settings.label("owner_settings"),
     User.group_users.label("owner_group_id"), Group.name.label("owner_group_name"),
-    File.name.label("file_name"), File.type.label("file_type"), File.file_children.label("file_parent"),
+    File.name.label("file_name"), File.type.label("file_type"), File.size.label("file_size"),
+    File.file_children.label("file_parent"),
     File.owner_id.label("file_owner"), File.is_symbolic.label("file_symbolic"),
 )
 
@@ -122,6 +123,16 @@ async def by_id(session: AsyncSession, share_id: int, *, for_update: bool = Fals
     if for_update:
         stmt = stmt.with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def of_owner(session: AsyncSession, owner_id: int, share_ids: Sequence[int]) -> list[Share]:
+    """The live links among ``share_ids`` that belong to ``owner_id``, locked for the change."""
+    out: list[Share] = []
+    for start in range(0, len(share_ids), BATCH):
+        stmt = (sa.select(Share).where(Share.id.in_(share_ids[start:start + BATCH]), Share.user_shares == owner_id,
+                                       Share.deleted_at.is_(None)).order_by(Share.id).with_for_update())
+        out += (await session.execute(stmt)).scalars()
+    return out
 
 
 async def of_file(session: AsyncSession, file_id: int) -> list[sa.Row[Any]]:

@@ -45,7 +45,7 @@ async def group(session: AsyncSession | AsyncConnection, group_id: int) -> sa.Ro
 
 async def search(session: AsyncSession, keyword: str, limit: int) -> list[sa.Row[Any]]:
     like = f"%{_escape_like(keyword.lower())}%"
-    stmt = (sa.select(User.id, User.email, User.nick, User.avatar, User.created_at,
+    stmt = (sa.select(User.id, User.email, User.nick, User.avatar, User.created_at, User.settings,
                       Group.id.label("group_id"), Group.name.label("group_name"))
             .join(Group, Group.id == User.group_users)
             .where(User.deleted_at.is_(None),
