@@ -9,7 +9,7 @@ from typing import Any
 from pyreve.kit import boolset
 from pyreve.kit.hashid import IdType
 from tests.conftest import Api, Server
-from tests.e2e.helpers import database, hash_ids, update_user
+from tests.e2e.helpers import announce_user_change, database, hash_ids, update_user
 
 # One extra server for the settings the default one lacks (offset pagination, a fast trash collector,
 # a small search budget, search results as server-sent events).
@@ -96,6 +96,7 @@ class Drive:
             conn.execute("UPDATE entities SET size = ? WHERE id = ?", (size, entity_id))
             conn.execute("UPDATE files SET size = ? WHERE id = ?", (size, file_id))
             conn.execute("UPDATE users SET storage = storage + ? WHERE email = ?", (size - old, self.email))
+        announce_user_change(self.server, self.user_id)
 
     def check_invariants(self) -> None:
         """users.storage = Σ sizes of entities linked to the user's files; reference counts = links."""

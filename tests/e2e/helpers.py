@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import re
 import sqlite3
-import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import datetime
@@ -15,11 +15,10 @@ from typing import Any
 import jwt
 
 from pyreve.kit.hashid import HashIds, IdType
+from pyreve.kv.versions import SharedMemoryVersions
 from tests.conftest import Server
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-# The server keeps user rows cached per worker for up to one second.
-IDENTITY_CACHE_SECONDS = 1.2
 
 
 @contextmanager
@@ -61,15 +60,19 @@ def count_users(server: Server, email: str) -> int:
         return int(conn.execute("SELECT count(*) FROM users WHERE lower(email) = lower(?)", (email,)).fetchone()[0])
 
 
-def update_user(server: Server, email: str, *, wait: bool = True, **columns: Any) -> None:
-    """Change a user row directly, then wait until every worker's cached copy has expired."""
+def announce_user_change(server: Server, user_id: int) -> None:
+    """Tell the server's workers that a user row changed behind their back, as the server's own writes do."""
+    asyncio.run(SharedMemoryVersions(server.data_dir / "versions.shm").bump_users([user_id]))
+
+
+def update_user(server: Server, email: str, **columns: Any) -> None:
+    """Change a user row directly and announce the change to every worker."""
     assignments = ", ".join(f"{name} = ?" for name in columns)
     with database(server) as conn:
-        changed = conn.execute(f"UPDATE users SET {assignments} WHERE lower(email) = lower(?)",
-                               (*columns.values(), email)).rowcount
-    assert changed == 1
-    if wait:
-        time.sleep(IDENTITY_CACHE_SECONDS)
+        row = conn.execute(f"UPDATE users SET {assignments} WHERE lower(email) = lower(?) RETURNING id",
+                           (*columns.values(), email)).fetchone()
+    assert row is not None
+    announce_user_change(server, int(row[0]))
 
 
 def kv_value(server: Server, key: str) -> str | None:

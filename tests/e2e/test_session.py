@@ -101,7 +101,7 @@ def test_wrong_password_and_unknown_email_look_the_same(api: Api, server: Server
     assert "data" not in wrong and "data" not in unknown
     assert user_row(server, email)["password"] == digest
     # A passwordless account never matches.
-    update_user(server, email, wait=False, password=None)
+    update_user(server, email, password=None)
     assert sign_in(api, email, password)["code"] == WRONG_CREDENTIALS
     assert sign_in(api, email, "")["code"] == 40001
 
@@ -122,7 +122,7 @@ def test_banned_account(api: Api, server: Server) -> None:
 
 def test_inactive_account(api: Api, server: Server) -> None:
     email, password = api.sign_up()
-    update_user(server, email, wait=False, status="inactive")
+    update_user(server, email, status="inactive")
     assert sign_in(api, email, password)["code"] == 40018
     assert sign_in(api, email, "not-the-password")["code"] == WRONG_CREDENTIALS
 
@@ -146,7 +146,7 @@ def test_legacy_digests_verify_and_are_rehashed(api: Api, server: Server, make_d
     email, _ = api.sign_up()
     password = "legacy-Secret-42"
     legacy = make_digest(password, "aB3dE5gH7jK9mN1p")
-    update_user(server, email, wait=False, password=legacy)
+    update_user(server, email, password=legacy)
 
     assert sign_in(api, email, "legacy-Secret-43")["code"] == WRONG_CREDENTIALS
     assert user_row(server, email)["password"] == legacy
@@ -318,7 +318,7 @@ def test_prepare_login(api: Api, server: Server) -> None:
     assert result["code"] == 0 and result["msg"] == ""
     assert result["data"]["webauthn_enabled"] is False
     assert result["data"]["password_enabled"] is True
-    update_user(server, email, wait=False, password=None)
+    update_user(server, email, password=None)
     result = api.get("/session/prepare", params={"email": email})
     assert result["data"]["webauthn_enabled"] is False
     assert result["data"]["password_enabled"] is False

@@ -154,5 +154,5 @@ def kill_hard(server: Server) -> None:
 def member(server: Server, group_id: int) -> Client:
     """A new user placed in a group before its first signed-in call (so no worker has it cached)."""
     client = Client.new(server)
-    update_user(server, client.email, wait=False, group_users=group_id)
+    update_user(server, client.email, group_users=group_id)
     return client

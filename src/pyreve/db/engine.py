@@ -30,12 +30,14 @@ def create_engine(config: Config, **kwargs: Any) -> AsyncEngine:
         config.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, **kwargs)
         _tune_sqlite(engine)
-        return engine
-    if config.database.type == "mysql":
-        # PostgreSQL's default isolation: no gap locks, so locking reads of missing rows do not
-        # deadlock concurrent inserts, and each statement sees what others committed before it.
-        kwargs.setdefault("isolation_level", "READ COMMITTED")
-    return create_async_engine(url, pool_pre_ping=True, pool_recycle=1800, **kwargs)
+    else:
+        if config.database.type == "mysql":
+            # PostgreSQL's default isolation: no gap locks, so locking reads of missing rows do not
+            # deadlock concurrent inserts, and each statement sees what others committed before it.
+            kwargs.setdefault("isolation_level", "READ COMMITTED")
+        engine = create_async_engine(url, pool_pre_ping=True, pool_recycle=1800, **kwargs)
+    _refuse_writes_when_reading(engine)
+    return engine
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
@@ -61,6 +63,18 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
 
 _READ_ONLY = "pyreve_read_only"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class WriteWhileReading(RuntimeError):
+    """A write statement on a connection opened to read: it would take SQLite's write lock late."""
+
+
+def _refuse_writes_when_reading(engine: AsyncEngine) -> None:
+    @sa.event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _check(conn: sa.Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        if conn.get_execution_options().get(_READ_ONLY) and statement.lstrip()[:7].upper().startswith(_WRITES):
+            raise WriteWhileReading(statement[:60])
 
 
 def read_only(engine: AsyncEngine) -> AsyncEngine:

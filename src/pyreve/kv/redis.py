@@ -23,6 +23,14 @@ class RedisKV(KVStore):
         self._prefix = prefix
         self._incr = self._redis.register_script(_INCR)
 
+    @property
+    def client(self) -> Redis:
+        return self._redis
+
+    @property
+    def prefix(self) -> str:
+        return self._prefix
+
     async def get(self, key: str) -> str | None:
         return cast(str | None, await self._redis.get(self._prefix + key))
 

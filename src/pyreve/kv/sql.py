@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from pyreve.db.engine import read_only
 from pyreve.db.models import KVEntry
+from pyreve.db.uow import refuse_nested_write
 from pyreve.kv.base import KVStore
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class SqlKV(KVStore):
 
     async def _write(self, work: Callable[[AsyncConnection], Awaitable[_R]]) -> _R:
         """Run ``work`` in a transaction, again after a deadlock or serialization failure."""
+        refuse_nested_write("a KV write to the database")
         for attempt in range(1, _ATTEMPTS + 1):
             try:
                 async with self._engine.begin() as conn:

@@ -17,6 +17,7 @@ from pyreve.db.seed import ANONYMOUS_GROUP_ID
 from pyreve.kit import boolset
 from pyreve.kit.hashid import HashIds
 from pyreve.kv import KVStore
+from pyreve.kv.versions import Version, Versions
 from pyreve.services.settings import SiteSettings
 from pyreve.services.tokens import TokenSigner
 
@@ -72,32 +73,36 @@ def principal_from_row(row: Any) -> Principal:
 class IdentityCache:
     """Per-worker cache of user+group rows for the per-request identity.
 
-    Entries live ``ttl`` seconds and are dropped at once when this worker changes the user, so
-    another worker's change (a ban, a new password) is seen within ``ttl``.
+    Each entry keeps the user's change version read before the row was loaded; an entry is used
+    only while that version is still current, so a change committed by any worker or instance is
+    seen by the next request (decision 0005). ``ttl`` only bounds how long an idle entry is kept.
     """
 
-    def __init__(self, engine: AsyncEngine, ttl: float = 1.0):
+    def __init__(self, engine: AsyncEngine, versions: Versions, ttl: float = 60.0):
         self._engine = read_only(engine)
+        self._versions = versions
         self._ttl = ttl
-        self._entries: dict[int, tuple[float, Principal | None]] = {}
-        self._loading: dict[int, asyncio.Future[Principal | None]] = {}
+        self._entries: dict[int, tuple[Version, float, Principal | None]] = {}
+        self._loading: dict[tuple[int, Version], asyncio.Future[Principal | None]] = {}
 
     async def get(self, user_id: int) -> Principal | None:
+        version = await self._versions.read(user_id)
         hit = self._entries.get(user_id)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1]
-        pending = self._loading.get(user_id)
-        if pending is not None:  # another request is already loading this user: share its result
+        if hit is not None and hit[0] == version and hit[1] > time.monotonic():
+            return hit[2]
+        key = (user_id, version)
+        pending = self._loading.get(key)
+        if pending is not None:  # another request is already loading this version: share its result
             return await asyncio.shield(pending)
         future: asyncio.Future[Principal | None] = asyncio.get_running_loop().create_future()
-        self._loading[user_id] = future
+        self._loading[key] = future
         try:
             async with self._engine.connect() as conn:
                 row = await user_repo.principal_row(conn, user_id)
             principal = principal_from_row(row) if row is not None else None
             if len(self._entries) > 50_000:
                 self._entries.clear()
-            self._entries[user_id] = (time.monotonic() + self._ttl, principal)
+            self._entries[user_id] = (version, time.monotonic() + self._ttl, principal)
             future.set_result(principal)
             return principal
         except BaseException as exc:
@@ -105,10 +110,7 @@ class IdentityCache:
             future.exception()  # mark retrieved: waiters, if any, re-raise it themselves
             raise
         finally:
-            del self._loading[user_id]
-
-    def forget(self, user_id: int) -> None:
-        self._entries.pop(user_id, None)
+            del self._loading[key]
 
 
 @dataclass
@@ -121,6 +123,7 @@ class Runtime:
     ids: HashIds
     tokens: TokenSigner
     identity: IdentityCache
+    versions: Versions
     anonymous_group: GroupInfo
     extras: dict[str, Any] = field(default_factory=dict)
 

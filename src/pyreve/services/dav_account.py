@@ -24,6 +24,7 @@ from pyreve.errors import AppError, Code, ParamError
 from pyreve.fs.uri import MY, SHARE, FileURI
 from pyreve.kit import boolset
 from pyreve.kit.hashid import IdType
+from pyreve.kv.versions import Version
 from pyreve.services import ratelimit
 from pyreve.services.context import Ctx, Principal, Runtime
 
@@ -124,17 +125,16 @@ async def update_account(ctx: Ctx, account_id: str, form: AccountForm) -> DavAcc
         options = _options(ctx, form)
         account.name, account.uri, account.options = form.name, form.uri, options
         await session.flush()
-    forget_account(ctx.rt, wanted)
     return account
 
 
 async def delete_account(ctx: Ctx, account_id: str) -> None:
     wanted = decode_id(ctx, account_id)
     async with writing(ctx.rt.sessions) as session:
-        if await repo.owned(session, wanted, ctx.user.id) is None:
+        account = await repo.owned(session, wanted, ctx.user.id)
+        if account is None:
             raise AppError(Code.NOT_FOUND, "Account not exist")
-        await repo.delete(session, wanted)
-    forget_account(ctx.rt, wanted)
+        await repo.delete(session, account)
 
 
 # --- Basic auth for /dav ---------------------------------------------------------------------------
@@ -166,14 +166,9 @@ class DavLogin:
         return boolset.enabled(self.options, DISABLE_SYS_FILES)
 
 
-def _cache(rt: Runtime) -> dict[tuple[str, str], tuple[float, DavLogin]]:
+def _cache(rt: Runtime) -> dict[tuple[str, str], tuple[float, Version, DavLogin]]:
+    """Verified logins, each with its owner's change version (any change to their accounts moves it)."""
     return rt.extras.setdefault("dav_logins", {})  # type: ignore[no-any-return]
-
-
-def forget_account(rt: Runtime, account_id: int) -> None:
-    cache = _cache(rt)
-    for key in [k for k, (_, login) in cache.items() if login.account_id == account_id]:
-        del cache[key]
 
 
 async def authenticate(rt: Runtime, email: str, password: str, ip: str) -> tuple[DavLogin, Principal]:
@@ -184,13 +179,19 @@ async def authenticate(rt: Runtime, email: str, password: str, ip: str) -> tuple
     cache = _cache(rt)
     hit = cache.get(key)
     now = time.monotonic()
-    if hit is not None and hit[0] > now:
-        login = hit[1]
+    if hit is not None and hit[0] > now and hit[1] == await rt.versions.read(hit[2].user_id):
+        login = hit[2]
     else:
         login = await _verify(rt, email, password, ip)
+        # The version is read after the accounts were, so check them once more: a change that
+        # committed in between would otherwise be cached as current.
+        version = await rt.versions.read(login.user_id)
+        if not any(row.id == login.account_id and hmac.compare_digest(row.password.encode(), password.encode())
+                   for row in await _logins(rt, email)):
+            raise BadCredentials()
         if len(cache) >= LOGIN_CACHE_SIZE:
             cache.clear()
-        cache[key] = (now + LOGIN_TTL, login)
+        cache[key] = (now + LOGIN_TTL, version, login)
     user = await rt.identity.get(login.user_id)
     if user is None or user.status != "active":
         cache.pop(key, None)

@@ -505,7 +505,6 @@ async def _update_prefs(ctx: Ctx, change: Any) -> None:
         prefs = dict(user.settings or {})
         change(prefs)
         user.settings = prefs
-    ctx.rt.identity.forget(ctx.user.id)
 
 
 # --- trash expiry ----------------------------------------------------------------------------------

@@ -83,7 +83,6 @@ async def _rehash(rt: Runtime, user_id: int, old_digest: str | None, password: s
         user = await user_repo.by_id(session, user_id, for_update=True)
         if user is not None and user.password == old_digest:
             user.password = new_digest
-    rt.identity.forget(user_id)
 
 
 async def finish_two_factor(ctx: Ctx, session_id: str, otp: str) -> Login:

@@ -22,7 +22,7 @@ from pyreve.db.models import Node as NodeModel
 from pyreve.db.models import Passkey, StoragePolicy, User
 from pyreve.db.repos import users as user_repo
 from pyreve.db.seed import ADMIN_GROUP_ID
-from pyreve.db.uow import writing
+from pyreve.db.uow import mark_user_changed, writing
 from pyreve.errors import AppError, Code
 from pyreve.fs import mounts
 from pyreve.kit.hashid import IdType
@@ -131,7 +131,6 @@ async def activate(ctx: Ctx, hashed_id: str, sign: str | None) -> Principal:
         if user.status != "inactive":
             raise AppError(Code.USER_CANNOT_ACTIVATE, "This user cannot be activated")
         user.status = "active"
-    rt.identity.forget(user_id)
     return await _require(rt, user_id)
 
 
@@ -173,7 +172,6 @@ async def reset_password(ctx: Ctx, hashed_id: str, secret: str, password: str) -
         if user is None or user.status != "active":
             raise AppError(Code.USER_NOT_FOUND, "User not found")
         user.password = digest
-    rt.identity.forget(user_id)
     return await _require(rt, user_id)
 
 
@@ -237,7 +235,7 @@ async def set_avatar(ctx: Ctx, raw: bytes | None) -> None:
         mode = "file"
     async with writing(rt.sessions) as session:
         await session.execute(sa.update(User).where(User.id == ctx.user.id).values(avatar=mode))
-    rt.identity.forget(ctx.user.id)
+        mark_user_changed(session, ctx.user.id)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -312,7 +310,6 @@ async def update_settings(ctx: Ctx, changes: dict[str, Any]) -> None:
             user.password = new_digest
         if new_secret is not False:
             user.two_factor_secret = new_secret  # type: ignore[assignment]
-    rt.identity.forget(uid)
 
 
 def valid_theme(value: str) -> bool:

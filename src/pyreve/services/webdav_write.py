@@ -226,6 +226,8 @@ async def _create_lean(dav: Dav, uri: FileURI, name: str, size: int, source: str
         return None
     except dav_paths.NoCapacity:
         raise AppError(Code.INSUFFICIENT_CAPACITY, "Insufficient capacity") from None
+    if size:
+        await rt.versions.bump_users([dav.user_id])  # the used storage moved, outside the ORM
     hooks = rt.sessions.kw.get("info", {}).get(uploads.COMPLETION_HOOKS) or []
     for hook in list(hooks):
         try:
@@ -417,8 +419,6 @@ async def copy_or_move(dav: Dav, src: list[str], dst: list[str], *, move: bool, 
             await _release_below(session, dav.user_id, source.lock_path)
         else:
             await _copy(session, dav, who, source, parent.file, name, shallow)
-    if not move:
-        dav.ctx.rt.identity.forget(dav.user_id)
     return created
 
 

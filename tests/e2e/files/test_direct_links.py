@@ -87,11 +87,11 @@ def test_links_that_do_not_work_answer_404(client: Client, server: Server) -> No
     assert follow(link).status_code == 302
 
     # An owner who is not active: 404.
-    update_user(server, client.email, wait=False, status="inactive")
+    update_user(server, client.email, status="inactive")
     try:
         assert follow(link).status_code == 404
     finally:
-        update_user(server, client.email, wait=False, status="active")
+        update_user(server, client.email, status="active")
     assert follow(link).status_code == 302
 
     # Deleted for good: the link row goes with the file.

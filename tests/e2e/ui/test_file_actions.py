@@ -333,7 +333,7 @@ def test_download_one_file(owner: Owner) -> None:
 
 
 def test_download_two_files_as_one_archive(page: Any, ui_server: Server) -> None:
-    owner = Owner(page, ui_server.api, lambda email: update_user(ui_server, email, wait=False, group_users=ADMIN_GROUP))
+    owner = Owner(page, ui_server.api, lambda email: update_user(ui_server, email, group_users=ADMIN_GROUP))
     folder = unique("Batch")
     owner.file(f"{folder}/one.txt", b"first")
     owner.file(f"{folder}/two.txt", b"second")
@@ -348,7 +348,7 @@ def test_download_two_files_as_one_archive(page: Any, ui_server: Server) -> None
 
 def test_without_archive_permission_several_files_download_one_by_one(page: Any, ui_server: Server) -> None:
     # The first account of a server is an administrator: make sure this one is not.
-    owner = Owner(page, ui_server.api, lambda email: update_user(ui_server, email, wait=False, group_users=USER_GROUP))
+    owner = Owner(page, ui_server.api, lambda email: update_user(ui_server, email, group_users=USER_GROUP))
     folder = unique("Loose")
     owner.file(f"{folder}/one.txt", b"first")
     owner.file(f"{folder}/two.txt", b"second")

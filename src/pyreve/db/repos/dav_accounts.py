@@ -24,8 +24,8 @@ async def owned(session: AsyncSession, account_id: int, owner_id: int) -> DavAcc
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def delete(session: AsyncSession, account_id: int) -> None:
-    await session.execute(sa.delete(DavAccount).where(DavAccount.id == account_id))
+async def delete(session: AsyncSession, account: DavAccount) -> None:
+    await session.delete(account)  # through the ORM, so the owner's cached logins are dropped
 
 
 async def logins(conn: AsyncConnection, email: str) -> list[Any]:

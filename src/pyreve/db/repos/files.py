@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pyreve.db.models import Entity, File, FileEntity, Metadata, User
 from pyreve.db.models.file import FOLDER
+from pyreve.db.uow import mark_user_changed
 
 ORDER_COLUMNS = {"name": File.name, "size": File.size, "updated_at": File.updated_at}
 
@@ -130,7 +131,10 @@ async def add_storage(session: AsyncSession, owner_id: int, delta: int, limit: i
     stmt = sa.update(User).where(User.id == owner_id).values(storage=User.storage + delta)
     if limit is not None and delta > 0:
         stmt = stmt.where(User.storage + delta <= limit)
-    return bool((await session.execute(stmt)).rowcount)
+    changed = bool((await session.execute(stmt)).rowcount)
+    if changed:
+        mark_user_changed(session, owner_id)
+    return changed
 
 
 async def subfolder_ids(session: AsyncSession, parent_ids: list[int]) -> list[int]:
