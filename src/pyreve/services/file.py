@@ -284,6 +284,10 @@ async def _extended(ctx: Ctx, session: AsyncSession, file: File) -> dict[str, An
     policy = await session.get(StoragePolicy, file.storage_policy_files) if file.storage_policy_files else None
     out: dict[str, Any] = {"storage_policy": policy, "storage_used": sum(e.size for e in entities),
                            "entities": entities}
+    # Each version shows the policy that stores it and who uploaded it.
+    out["entity_policies"] = {policy_id: await session.get(StoragePolicy, policy_id)
+                              for policy_id in {e.storage_policy_entities for e in entities}}
+    out["entity_users"] = await user_repo.public_profiles(session, (e.created_by for e in entities if e.created_by))
     if file.owner_id == ctx.user.id:
         out["view"] = (file.props or {}).get("view")
         out["shares"] = await shares.of_file(ctx, session, file, display_name(

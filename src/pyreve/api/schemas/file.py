@@ -7,6 +7,7 @@ from pydantic import Field
 from pyreve.api.schemas.common import Body, omit_empty
 from pyreve.api.schemas.file_features import direct_link_url
 from pyreve.api.schemas.share import share_wire
+from pyreve.api.schemas.user import redacted_user_wire
 from pyreve.kit import boolset
 from pyreve.kit.clock import rfc3339
 from pyreve.kit.hashid import IdType
@@ -26,9 +27,15 @@ def policy_wire(rt: Runtime, policy: Any) -> dict[str, Any] | None:
     return omit_empty(out, "allowed_suffix", "relay")
 
 
-def entity_wire(rt: Runtime, entity: Any) -> dict[str, Any]:
-    return {"id": rt.ids.encode(entity.id, IdType.ENTITY), "size": entity.size, "type": entity.type,
-            "created_at": rfc3339(entity.created_at)}
+def entity_wire(rt: Runtime, entity: Any, policies: dict[int, Any], users: dict[int, Any]) -> dict[str, Any]:
+    """A version (files.md §0): its policy as in listings, its uploader as anyone may see them."""
+    out = {"id": rt.ids.encode(entity.id, IdType.ENTITY), "size": entity.size, "type": entity.type,
+           "created_at": rfc3339(entity.created_at),
+           "storage_policy": policy_wire(rt, policies.get(entity.storage_policy_entities))}
+    uploader = users.get(entity.created_by) if entity.created_by else None
+    if uploader is not None:
+        out["created_by"] = redacted_user_wire(rt, uploader, show_email=False)
+    return omit_empty(out, "storage_policy")
 
 
 def file_wire(rt: Runtime, view: FileView) -> dict[str, Any]:
@@ -59,7 +66,8 @@ def file_wire(rt: Runtime, view: FileView) -> dict[str, Any]:
         extended: dict[str, Any] = {
             "storage_policy": policy_wire(rt, ext.get("storage_policy")),
             "storage_used": ext.get("storage_used", 0),
-            "entities": [entity_wire(rt, e) for e in ext.get("entities", [])],
+            "entities": [entity_wire(rt, e, ext.get("entity_policies") or {}, ext.get("entity_users") or {})
+                         for e in ext.get("entities", [])],
             "shares": [share_wire(rt, share) for share in ext.get("shares") or []],
             "view": ext.get("view"),
             "direct_links": [{"id": rt.ids.encode(link.id, IdType.SOURCE_LINK),

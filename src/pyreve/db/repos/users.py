@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,6 +38,16 @@ async def by_id(session: AsyncSession, user_id: int, *, for_update: bool = False
     if for_update:
         stmt = stmt.with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def public_profiles(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, sa.Row[Any]]:
+    """What others may see of each user (their public profile's members), by id."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    stmt = (sa.select(User.id, User.nick, User.avatar, User.created_at, User.settings)
+            .where(User.id.in_(ids), User.deleted_at.is_(None)))
+    return {row.id: row for row in (await session.execute(stmt)).all()}
 
 
 async def group(session: AsyncSession | AsyncConnection, group_id: int) -> sa.Row[Any] | None:
