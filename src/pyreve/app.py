@@ -154,6 +154,7 @@ def create_app(config: boot_config.Config, *, workers: int = 1) -> ASGIApp:
         *(plain(API_PREFIX + path, endpoint, methods) for path, endpoint, methods in transfer.RAW_ROUTES),
         *(plain(API_PREFIX + path, endpoint, methods) for path, endpoint, methods in VIEWER_ROUTES),
         plain("/f/{id}/{name}", file_features.follow_link, ["GET", "HEAD"]),
+        plain("/f/d/{id}/{name}", file_features.follow_link_download, ["GET", "HEAD"]),
         *web.routes(), *client_routes(web.serve_index),
     ]
     served: ASGIApp = FastLane(app, fast_routes)  # type: ignore[arg-type]

@@ -87,11 +87,20 @@ async def delete_direct_link(link_id: str, ctx: LoginDep) -> Response:
 
 async def follow_link(request: Request, id: str, name: str) -> Response:  # noqa: A002 (the route's name)
     """``GET /f/{id}/{name}``: 302 to the file's content; 404 with an envelope when the link does not work."""
+    return await _follow(request, id, name, download=False)
+
+
+async def follow_link_download(request: Request, id: str, name: str) -> Response:  # noqa: A002
+    """``GET /f/d/{id}/{name}``: the same link, its content served as an attachment (a forced download)."""
+    return await _follow(request, id, name, download=True)
+
+
+async def _follow(request: Request, link_id: str, name: str, *, download: bool) -> Response:
     rt = runtime(request)
     await rt.settings.refresh_if_stale()
     try:
-        target = await direct_link.follow(rt, id, name, site_of(request, rt, False), client_ip(request, rt),
-                                          request.headers.get("user-agent", ""))
+        target = await direct_link.follow(rt, link_id, name, site_of(request, rt, False), client_ip(request, rt),
+                                          request.headers.get("user-agent", ""), download=download)
     except AppError as err:
         response = EnvelopeResponse(error_payload(err, request, rt.config.system.debug))
         response.status_code = 404

@@ -113,8 +113,10 @@ class Redirect:
     expires: int  # Unix seconds
 
 
-async def follow(rt: Runtime, hashed: str, name: str, site: str, ip: str = "", user_agent: str = "") -> Redirect:
-    """Where link ``hashed`` named ``name`` points now; counts the download. 404 whenever it does not work."""
+async def follow(rt: Runtime, hashed: str, name: str, site: str, ip: str = "", user_agent: str = "",
+                 download: bool = False) -> Redirect:
+    """Where link ``hashed`` named ``name`` points now; counts the download. 404 whenever it does not work.
+    ``download``: the content is served as an attachment (``/f/d/...``) rather than inline."""
     try:
         link_id = rt.ids.decode(hashed, IdType.SOURCE_LINK)
     except AppError:
@@ -143,19 +145,19 @@ async def follow(rt: Runtime, hashed: str, name: str, site: str, ip: str = "", u
                               .values(downloads=DirectLink.downloads + 1))
         await activities.record(session, activities.Origin(0, ip, user_agent), activities.ENTITY_DOWNLOADED,
                                 file.id, entity_id=entity.id, direct_link=hashed)
-    return Redirect(*_content_url(rt, site, entity.id, link.speed, link.name))
+    return Redirect(*_content_url(rt, site, entity.id, link.speed, link.name, download))
 
 
-def _content_url(rt: Runtime, site: str, entity_id: int, speed: int, name: str) -> tuple[str, int]:
+def _content_url(rt: Runtime, site: str, entity_id: int, speed: int, name: str, download: bool) -> tuple[str, int]:
     """A signed content URL and its expiry, reused (per worker) while it has long enough to live."""
-    cache: dict[tuple[int, int, str, str], tuple[str, int]] = rt.extras.setdefault("direct_link_urls", {})
+    cache: dict[tuple[int, int, str, str, bool], tuple[str, int]] = rt.extras.setdefault("direct_link_urls", {})
     now = int(time.time())
-    key = (entity_id, speed, name, site)
+    key = (entity_id, speed, name, site, download)
     hit = cache.get(key)
     if hit is not None and hit[1] - rt.settings.int("entity_url_cache_margin", 600) > now:
         return hit
     ttl = max(1, rt.settings.int("entity_url_default_ttl", 3600))
-    made = transfer.content_url(rt, site, entity_id, speed, name, False, now + ttl), now + ttl
+    made = transfer.content_url(rt, site, entity_id, speed, name, download, now + ttl), now + ttl
     if len(cache) >= transfer.URL_CACHE_SIZE:
         cache.clear()
     cache[key] = made
