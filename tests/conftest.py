@@ -25,6 +25,12 @@ PG_URL_ENV = {"CR_CONF_Database.Type": "postgres", "CR_CONF_Database.Host": "127
               "CR_CONF_Database.Port": "5432", "CR_CONF_Database.User": "postgres"}
 MYSQL_URL_ENV = {"CR_CONF_Database.Type": "mysql", "CR_CONF_Database.Host": "127.0.0.1",
                  "CR_CONF_Database.Port": "3306", "CR_CONF_Database.User": "root"}
+REDIS_ENV = {"CR_CONF_Redis.Server": "127.0.0.1:6379"}
+# Servers start as `make run` starts them: one worker per core, at least two.
+DEFAULT_WORKERS = max(2, os.cpu_count() or 1)
+# What the end-to-end servers run on: "sqlite" (the default, as `make run`), "postgres" (with Redis) or
+# "mysql" (MariaDB, with the database as the KV store). CI runs the end-to-end suite on all three.
+SERVER_DATABASE = os.environ.get("PYREVE_TEST_DATABASE", "sqlite")
 
 
 def free_port() -> int:
@@ -140,7 +146,7 @@ def unique_email(prefix: str = "user") -> str:
 class Server:
     """`pyreve serve` as a real process on a free port, with its own data directory."""
 
-    def __init__(self, data_dir: Path, env: dict[str, str] | None = None, workers: int = 1):
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None, workers: int = DEFAULT_WORKERS):
         self.data_dir = data_dir
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -152,6 +158,7 @@ class Server:
                     "CR_SETTING_signup_rate_ip": "10000/60"}
         self.env = {**base_env, **defaults, **(env or {})}
         self.workers = workers
+        self.database_kind = self.env.get("CR_CONF_Database.Type", "sqlite")
         self.log_path = data_dir / "server.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -194,16 +201,19 @@ class Server:
 def server_factory(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Mailbox, int]) -> Iterator[Any]:
     """Start servers with given settings; each distinct settings set is started once per session."""
     started: dict[tuple[tuple[str, str], ...], Server] = {}
+    databases: list[tuple[str, str]] = []
     _, smtp_port = smtp
 
     def make(settings: dict[str, str] | None = None, env: dict[str, str] | None = None,
-             fresh: bool = False, workers: int = 1) -> Server:
+             fresh: bool = False, workers: int = DEFAULT_WORKERS) -> Server:
         merged = {"CR_SETTING_smtpHost": "127.0.0.1", "CR_SETTING_smtpPort": str(smtp_port),
                   "CR_SETTING_smtpEncryption": "0",
                   **{f"CR_SETTING_{k}": v for k, v in (settings or {}).items()}, **(env or {})}
         key = tuple(sorted(merged.items())) + (("workers", str(workers)),)
         if not fresh and key in started:
             return started[key]
+        if SERVER_DATABASE != "sqlite" and "CR_CONF_Database.Type" not in merged:
+            merged.update(server_database_env(databases))
         server = Server(tmp_path_factory.mktemp("server"), merged, workers=workers).start()
         started[key if not fresh else key + (("fresh", uuid.uuid4().hex),)] = server
         return server
@@ -211,6 +221,26 @@ def server_factory(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Mailbox
     yield make
     for server in started.values():
         server.stop()
+    if databases:
+        from tests.integration.conftest import drop_database
+
+        for kind, name in databases:
+            drop_database(kind, name)
+
+
+def server_database_env(created: list[tuple[str, str]]) -> dict[str, str]:
+    """A new, empty database of the kind ``PYREVE_TEST_DATABASE`` names (and Redis with PostgreSQL)."""
+    from tests.integration.conftest import create_database, require, unique_name
+
+    kind = SERVER_DATABASE
+    require(kind)
+    name = unique_name()
+    create_database(kind, name)
+    created.append((kind, name))
+    if kind == "postgres":
+        require("redis")
+        return {**PG_URL_ENV, **REDIS_ENV, "CR_CONF_Database.Name": name}
+    return {**MYSQL_URL_ENV, "CR_CONF_Database.Name": name}
 
 
 @pytest.fixture(scope="session")

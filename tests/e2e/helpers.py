@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import jwt
+import pytest
 
 from pyreve.kit.hashid import HashIds, IdType
 from pyreve.kv.versions import SharedMemoryVersions
@@ -23,6 +24,9 @@ UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 
 @contextmanager
 def database(server: Server) -> Iterator[sqlite3.Connection]:
+    """The server's SQLite database; a test that looks into it is skipped on the other databases."""
+    if server.database_kind != "sqlite":
+        pytest.skip("looks into the server's SQLite database")
     conn = sqlite3.connect(server.data_dir / "cloudreve.db", timeout=10)
     conn.row_factory = sqlite3.Row
     with closing(conn), conn:

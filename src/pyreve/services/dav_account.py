@@ -19,7 +19,7 @@ from pyreve.db.engine import read_only
 from pyreve.db.models import DavAccount
 from pyreve.db.repos import dav_accounts as repo
 from pyreve.db.seed import GroupPermission
-from pyreve.db.uow import writing
+from pyreve.db.uow import reading, writing
 from pyreve.errors import AppError, Code, ParamError
 from pyreve.fs.uri import MY, SHARE, FileURI
 from pyreve.kit import boolset
@@ -91,7 +91,7 @@ def _after(ctx: Ctx, token: str) -> int | None:
 
 async def list_accounts(ctx: Ctx, page_size: int, next_page_token: str) -> AccountPage:
     before = _after(ctx, next_page_token)
-    async with writing(ctx.rt.sessions) as session:
+    async with reading(ctx.rt.sessions) as session:
         rows = await repo.page(session, ctx.user.id, before, page_size + 1)
     more = len(rows) > page_size
     rows = rows[:page_size]

@@ -22,7 +22,7 @@ from pyreve.db.models import DirectLink, Entity, File, StoragePolicy
 from pyreve.db.models.file import ENTITY_VERSION, FILE, FOLDER
 from pyreve.db.repos import files as repo
 from pyreve.db.repos import users as user_repo
-from pyreve.db.uow import writing
+from pyreve.db.uow import reading, writing
 from pyreve.errors import AppError, Code, OwnerOnly, ParamError
 from pyreve.fs import activities, locks, mounts, operations, permissions, tree
 from pyreve.fs import capabilities as cap
@@ -137,7 +137,7 @@ async def list_files(ctx: Ctx, uri_text: str, page: int, page_size: int, order_b
     nav.require(cap.LIST_CHILDREN)
     settings = ctx.rt.settings
     max_page_size = settings.int("max_page_size", 2000)
-    async with writing(ctx.rt.sessions) as session:
+    async with reading(ctx.rt.sessions) as session:
         folder: File | None = None
         if nav.has_root or uri.elements:
             folder = await nav.resolve(session, uri)
@@ -229,7 +229,7 @@ async def owner_uri(ctx: Ctx, session: AsyncSession, file: File) -> FileURI:
 async def info(ctx: Ctx, uri_text: str, file_id: str, extended: bool, folder_summary: bool,
                site: str = "") -> FileView:
     """``site``: the base URL the requester uses (for links in the extended info)."""
-    async with writing(ctx.rt.sessions) as session:
+    async with reading(ctx.rt.sessions) as session:
         if uri_text:
             uri = parse_uri(uri_text)
             nav, file = await resolve_owned(ctx, session, uri, cap.INFO)

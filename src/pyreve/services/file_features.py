@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from pyreve.db.models import AuditLog, File, Group, StoragePolicy, User
 from pyreve.db.models.file import FOLDER
 from pyreve.db.repos import files as repo
-from pyreve.db.uow import writing
+from pyreve.db.uow import reading, writing
 from pyreve.errors import AppError, Code, OwnerOnly, ParamError
 from pyreve.fs import activities, mounts, operations, permissions
 from pyreve.fs import capabilities as cap
@@ -70,7 +70,7 @@ async def list_activities(ctx: Ctx, uri_text: str, page_size: int, direction: st
     if direction not in ("", "asc", "desc"):
         raise ParamError("Unknown order direction")
     uri = parse_uri(uri_text)
-    async with writing(ctx.rt.sessions) as session:
+    async with reading(ctx.rt.sessions) as session:
         nav = navigator_for(uri, ctx.user.id, ctx.rt.ids, shares.access(ctx))
         nav.require(cap.INFO)
         file = await nav.resolve(session, uri)
@@ -116,5 +116,5 @@ async def mount_policy(ctx: Ctx, uri_text: str, policy_hash: str) -> None:
 
 
 async def available_policies(ctx: Ctx) -> list[StoragePolicy]:
-    async with writing(ctx.rt.sessions) as session:
+    async with reading(ctx.rt.sessions) as session:
         return await mounts.available(session, ctx.user.group.id)

@@ -42,7 +42,7 @@ from webauthn.helpers.structs import (
 )
 
 from pyreve.db.models import Passkey
-from pyreve.db.uow import writing
+from pyreve.db.uow import reading, writing
 from pyreve.errors import AppError, Code, ParamError
 from pyreve.kit.clock import utcnow
 from pyreve.kit.hashid import IdType
@@ -113,7 +113,7 @@ async def begin_registration(ctx: Ctx, host: str) -> dict[str, Any]:
     rt, user = ctx.rt, ctx.user
     _require_enabled(rt)
     rp = relying_party(rt, host)
-    async with writing(rt.sessions) as session:
+    async with reading(rt.sessions) as session:
         existing = (await session.execute(
             sa.select(Passkey.credential_id).where(Passkey.user_id == user.id, Passkey.deleted_at.is_(None)))).scalars()
         exclude = [PublicKeyCredentialDescriptor(id=base64.b64decode(cid)) for cid in existing]

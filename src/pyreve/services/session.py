@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from pyreve.db.engine import read_only
 from pyreve.db.repos import users as user_repo
-from pyreve.db.uow import writing
+from pyreve.db.uow import reading, writing
 from pyreve.errors import AppError, Code
 from pyreve.kit.hashid import IdType
 from pyreve.services import ratelimit, twofactor
@@ -58,7 +58,7 @@ async def sign_in(ctx: Ctx, email: str, password: str) -> Login | TwoFactorRequi
     rt = ctx.rt
     await ratelimit.check(rt, "login_rate_ip", ctx.ip, (30, 300))
     await ratelimit.check(rt, "login_rate_account", email.lower(), (10, 300))
-    async with writing(rt.sessions) as session:
+    async with reading(rt.sessions) as session:
         user = await user_repo.by_email(session, email)
         digest = user.password if user else None
     ok, needs_rehash = await asyncio.to_thread(verify_password, digest, password)
@@ -134,7 +134,7 @@ async def sign_out(ctx: Ctx, refresh_token: str) -> None:
 
 
 async def prepare(ctx: Ctx, email: str) -> dict[str, bool]:
-    async with writing(ctx.rt.sessions) as session:
+    async with reading(ctx.rt.sessions) as session:
         user = await user_repo.by_email(session, email)
         if user is None:
             raise AppError(Code.NOT_FOUND, "User not found")

@@ -22,7 +22,7 @@ from pyreve.db.models import Node as NodeModel
 from pyreve.db.models import Passkey, StoragePolicy, User
 from pyreve.db.repos import users as user_repo
 from pyreve.db.seed import ADMIN_GROUP_ID
-from pyreve.db.uow import mark_user_changed, writing
+from pyreve.db.uow import mark_user_changed, reading, writing
 from pyreve.errors import AppError, Code
 from pyreve.fs import mounts
 from pyreve.kit.hashid import IdType
@@ -182,7 +182,7 @@ async def info(ctx: Ctx, hashed_id: str) -> Principal:
 
 
 async def search(ctx: Ctx, keyword: str) -> list[Any]:
-    async with writing(ctx.rt.sessions) as session:
+    async with reading(ctx.rt.sessions) as session:
         return await user_repo.search(session, keyword, 10)
 
 
@@ -248,7 +248,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
 # --- preferences and 2FA ----------------------------------------------------------------------
 
 async def settings_view(ctx: Ctx) -> tuple[Principal, list[Passkey]]:
-    async with writing(ctx.rt.sessions) as session:
+    async with reading(ctx.rt.sessions) as session:
         passkeys = list((await session.execute(
             sa.select(Passkey).where(Passkey.user_id == ctx.user.id, Passkey.deleted_at.is_(None))
             .order_by(Passkey.id))).scalars())
@@ -320,12 +320,12 @@ def valid_theme(value: str) -> bool:
 
 async def available_policies(ctx: Ctx) -> list[StoragePolicy]:
     """The group's default policy first, then the others it may use (mountable on folders)."""
-    async with writing(ctx.rt.sessions) as session:
+    async with reading(ctx.rt.sessions) as session:
         return await mounts.available(session, ctx.user.group.id)
 
 
 async def available_nodes(ctx: Ctx) -> list[NodeModel]:
-    async with writing(ctx.rt.sessions) as session:
+    async with reading(ctx.rt.sessions) as session:
         stmt = (sa.select(NodeModel).where(NodeModel.status == "active", NodeModel.deleted_at.is_(None))
                 .order_by(NodeModel.id))
         return list((await session.execute(stmt)).scalars())
