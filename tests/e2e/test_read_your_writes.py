@@ -6,6 +6,7 @@ every read below lands on a worker that may hold the row from before the write.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -74,3 +75,22 @@ def test_a_deleted_webdav_account_stops_working_at_once(two_workers: Server) -> 
     for _ in range(8):  # refused on every worker (429 once the failures pile up: still refused)
         assert httpx.request("PROPFIND", two_workers.base + "/dav/", auth=auth,
                              headers={"Depth": "0"}).status_code in (401, 429)
+
+
+def test_a_thousand_writes_each_seen_by_the_next_read(two_workers: Server) -> None:
+    """Four clients at once, 250 write-then-read pairs each, every request on a new connection: not
+    one read may miss the write before it."""
+    def client(n: int) -> list[str]:
+        drive = new_drive(two_workers)
+        stale = []
+        for i in range(250):
+            nick = f"c{n}-{i}"
+            ok(drive.call("PATCH", "/user/setting", {"nick": nick}))
+            seen = ok(drive.call("GET", "/user/me"))["nickname"]
+            if seen != nick:
+                stale.append(f"{nick} read as {seen}")
+        return stale
+
+    with ThreadPoolExecutor(4) as pool:
+        stale = [entry for result in pool.map(client, range(4)) for entry in result]
+    assert stale == []
