@@ -158,6 +158,7 @@ class MetadataBody(Body):
 
 class ColumnProps(Body):
     metadata_key: str | None = Field(default=None, max_length=255)
+    custom_props_id: str | None = Field(default=None, max_length=255)  # a custom property column's id
 
 
 class ListViewColumn(Body):
