@@ -394,35 +394,6 @@ def _is_limited(result: dict[str, Any]) -> bool:
     return result["code"] not in (0, 203, WRONG_CREDENTIALS, 40017, 40018, 40021) and bool(result["msg"])
 
 
-def test_sign_in_attempts_per_account_are_limited(server_factory: Any) -> None:
-    server = server_factory({"login_rate_account": "3/60"}, fresh=True)
-    api = server.api
-    email, password = api.sign_up()
-    other, _ = api.sign_up()
-    for _ in range(3):
-        assert sign_in(api, email, "not-the-password")["code"] == WRONG_CREDENTIALS
-    limited = sign_in(api, email, password)
-    assert _is_limited(limited), limited
-    assert "data" not in limited
-    assert _is_limited(sign_in(api, email.upper(), password))
-    # Another account is not affected.
-    assert sign_in(api, other, password)["code"] == 0
-
-
-def test_sign_in_attempts_per_address_are_limited(server_factory: Any) -> None:
-    server = server_factory({"login_rate_ip": "4/60"}, fresh=True)
-    api = server.api
-    first, password = api.sign_up()
-    second, _ = api.sign_up()
-    for _ in range(3):
-        assert sign_in(api, first, "not-the-password")["code"] == WRONG_CREDENTIALS
-    assert sign_in(api, second, password)["code"] == 0
-    # Switching accounts does not help once the address used its attempts.
-    limited = sign_in(api, second, password)
-    assert _is_limited(limited), limited
-    assert _is_limited(sign_in(api, unique_email(), password))
-
-
 def test_reset_requests_per_address_are_limited(server_factory: Any, mailbox: Mailbox) -> None:
     server = server_factory({"reset_rate_ip": "2/60"}, fresh=True)
     api = server.api

@@ -25,7 +25,7 @@ from tests.e2e.file_helpers import make_group
 from tests.e2e.helpers import database, hash_ids, parse_time, update_user
 from tests.e2e.transfers import SETTINGS, Client
 
-# Low password-guessing limits, so the rate-limit tests stay short; every visitor below comes from an
+# Low password-guessing limits (their own tests: test_ratelimit.py); every visitor below comes from an
 # address of its own (X-Forwarded-For), so one test's guesses never count against another's.
 SHARE_SETTINGS = {**SETTINGS, "share_password_rate_ip": "5/60", "share_password_rate_share": "12/60"}
 P = GroupPermission

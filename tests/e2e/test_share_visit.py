@@ -367,38 +367,6 @@ def test_urls_stop_when_the_source_is_trashed(owner: Owner, server: Server) -> N
     assert fetch(url).json()["code"] == 404
 
 
-# --- guessing passwords --------------------------------------------------------------------------
-
-def test_password_guessing_is_limited_per_address(owner: Owner, server: Server) -> None:
-    owner.folder("cloudreve://my/Guarded")
-    link = owner.share("cloudreve://my/Guarded", is_private=True)
-    guesser = Visitor(server)
-    for attempt in range(5):
-        assert guesser.list(link.uri(password=f"guess{attempt}"))["code"] == 40069
-    # Past the limit every guess is refused, the right one too, so a guesser cannot tell them apart.
-    refused = guesser.call("GET", "/file", params={"uri": link.uri()})
-    assert refused["code"] == 403 and "Too many attempts" in refused["msg"]
-    raw = server.api.client.get("/api/v4/file", params={"uri": link.uri()}, headers={"x-forwarded-for": guesser.ip})
-    assert raw.status_code == 200 and int(raw.headers["retry-after"]) > 0
-    assert guesser.info(link.id, password=link.password)["code"] == 403
-    # Others are not affected; and a visit without any password is not a guess.
-    assert Visitor(server).list(link.uri())["code"] == 0
-    assert Visitor(server).info(link.id, password="wrong")["data"]["unlocked"] is False
-    assert guesser.list(link.uri(password=""))["code"] == 40069
-
-
-def test_password_guessing_is_limited_per_share(owner: Owner, server: Server) -> None:
-    owner.folder("cloudreve://my/Popular")
-    link = owner.share("cloudreve://my/Popular", is_private=True)
-    other = owner.share("cloudreve://my/Popular", is_private=True)
-    for attempt in range(12):  # from many addresses, each below its own limit
-        assert Visitor(server).info(link.id, password=f"guess{attempt}")["data"]["unlocked"] is False
-    assert Visitor(server).list(link.uri())["code"] == 403
-    assert Visitor(server).info(link.id, password=link.password)["code"] == 403
-    assert Visitor(server).list(other.uri())["code"] == 0  # another share is not affected
-    assert owner.visitor().list(link.uri())["code"] == 0  # nor is its owner
-
-
 def test_a_share_id_of_another_kind_is_no_share(tree: tuple[Owner, Link], guest: Visitor, server: Server) -> None:
     _, link = tree
     ids = hash_ids(server)

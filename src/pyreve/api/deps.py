@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from typing import Annotated, Any, TypeVar
 
@@ -116,14 +117,16 @@ def body_schema(model: type[BaseModel]) -> dict[str, Any]:
                             "content": {"application/json": {"schema": model.model_json_schema()}}}}
 
 
-async def captcha_checked_body(request: Request, ctx: Ctx, model: type[M], switch: str) -> M:
-    """Read a form body; when the ``switch`` setting is on, its captcha is checked before validation."""
+async def captcha_checked_body(request: Request, ctx: Ctx, model: type[M], switch: str,
+                               due: Callable[[dict[str, Any]], Awaitable[bool]] | None = None) -> M:
+    """Read a form body; when the ``switch`` setting is on (and ``due`` says so for this body, if
+    given), its captcha is checked before validation."""
     try:
         data = await read_json(request)
     except RequestValidationError:
         if ctx.rt.settings.bool(switch):  # the captcha cannot be read from it: a captcha failure
             raise AppError(Code.CAPTCHA_ERROR, "CAPTCHA not match.") from None
         raise
-    if ctx.rt.settings.bool(switch):
+    if ctx.rt.settings.bool(switch) and (due is None or await due(data)):
         await captcha.verify(ctx.rt, data)
     return validate(model, data)

@@ -25,7 +25,8 @@ def _login_response(ctx: GuestDep, login: sessions.Login) -> Response:
 @router.post("/token", summary="Sign in with email and password", openapi_extra=body_schema(SignInBody),
              **doc(LoginOut | str, "LoginResponse, or code 203 with the 2FA session id"))
 async def sign_in(request: Request, ctx: GuestDep) -> Response:
-    body = await captcha_checked_body(request, ctx, SignInBody, "login_captcha")
+    body = await captcha_checked_body(request, ctx, SignInBody, "login_captcha",
+                                      due=lambda data: sessions.captcha_due(ctx, str(data.get("email") or "")))
     result = await sessions.sign_in(ctx, body.email, body.password)
     if isinstance(result, sessions.TwoFactorRequired):
         return ok(result.session_id, code=Code.CONTINUE)

@@ -134,11 +134,14 @@ class SharedWithMeNavigator(Navigator):
 # --- share links ----------------------------------------------------------------------------------
 
 class PasswordGuard(Protocol):
-    """Limits guessing share passwords: ``check`` refuses while too many guesses failed."""
+    """Limits guessing share passwords: ``check`` refuses while too many guesses failed. ``failed``
+    and ``succeeded`` are called inside the caller's transaction: they must not write then."""
 
     async def check(self, share_id: int) -> None: ...
 
     async def failed(self, share_id: int) -> None: ...
+
+    async def succeeded(self, share_id: int) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -222,6 +225,8 @@ class ShareNavigator(Navigator):
                 if guard is not None and uri.password:
                     await guard.failed(share_id)
                 raise AppError(Code.INCORRECT_PASSWORD, "Incorrect share password")
+            if guard is not None:
+                await guard.succeeded(share_id)
         if not owner and not boolset.enabled(self.access.permissions, GroupPermission.SHARE_DOWNLOAD):
             raise AppError(Code.NO_PERMISSION, "You don't have permission to access share links")
         source = await session.get(File, link.file_shares)

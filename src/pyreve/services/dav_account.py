@@ -33,8 +33,6 @@ PASSWORD_ALPHABET = string.digits + string.ascii_lowercase
 PASSWORD_LENGTH = 32
 LOGIN_TTL = 10.0
 LOGIN_CACHE_SIZE = 10_000
-FAILURE_LIMIT = "dav_login_rate_ip"
-DEFAULT_FAILURE_LIMIT = (30, 300)
 
 
 @dataclass(frozen=True)
@@ -174,7 +172,7 @@ def _cache(rt: Runtime) -> dict[tuple[str, str], tuple[float, Version, DavLogin]
 async def authenticate(rt: Runtime, email: str, password: str, ip: str) -> tuple[DavLogin, Principal]:
     """The login for Basic credentials ``email``/``password`` (an account password, never the
     user's own); 401 when they match nothing, 403 when the group may not use WebDAV, and
-    :class:`TooManyAttempts` once an address has failed too often."""
+    :class:`TooManyAttempts` while failures from the address hold it back (services/ratelimit.py)."""
     key = (email.lower(), password)
     cache = _cache(rt)
     hit = cache.get(key)
@@ -202,16 +200,19 @@ async def authenticate(rt: Runtime, email: str, password: str, ip: str) -> tuple
 
 
 async def _verify(rt: Runtime, email: str, password: str, ip: str) -> DavLogin:
-    # Past the limit no password is checked from that address, right ones included (no oracle).
-    await ratelimit.refuse_if_exceeded(rt, FAILURE_LIMIT, ip or "-", DEFAULT_FAILURE_LIMIT)
+    # Failures are throttled per (email, address) and per address; while refused, no password is
+    # checked, right ones included (no oracle).
+    attempt = ratelimit.Guard(rt, ratelimit.DAV_ACCOUNT, ratelimit.DAV_IP, email.lower(), ip)
+    await attempt.check()
     rows = await _logins(rt, email) if email and password else []
     match = None
     for row in rows:  # every candidate is compared, in constant time each
         if hmac.compare_digest(row.password.encode(), password.encode()) and match is None:
             match = row
     if match is None or match.status != "active":
-        await ratelimit.count_failure(rt, FAILURE_LIMIT, ip or "-", DEFAULT_FAILURE_LIMIT)
+        await attempt.failed()
         raise BadCredentials()
+    await attempt.succeeded()
     return DavLogin(account_id=match.id, user_id=match.user_id, uri=match.uri, options=match.options or b"")
 
 

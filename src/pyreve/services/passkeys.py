@@ -185,7 +185,24 @@ async def begin_sign_in(ctx: Ctx, host: str) -> dict[str, Any]:
 async def finish_sign_in(ctx: Ctx, session_id: str, response: str) -> Login:
     rt = ctx.rt
     _require_enabled(rt)
-    await ratelimit.check(rt, "login_rate_ip", ctx.ip, (30, 300))
+    # Failed assertions hold the address back like failed passwords; successes count for nothing.
+    attempt = ratelimit.Guard(rt, None, ratelimit.LOGIN_IP, "", ctx.ip)
+    await attempt.check()
+    try:
+        user_id = await _verify_assertion(rt, session_id, response)
+    except AppError as err:
+        if err.code == Code.WEBAUTHN_CREDENTIAL_ERROR:
+            await attempt.failed()  # out of the transaction that found the assertion wrong
+        raise
+    user = await load_principal(rt, user_id)
+    if user is None:
+        raise _unverified()
+    ensure_may_sign_in(user.status)
+    return Login(user, issue_tokens(rt, user))
+
+
+async def _verify_assertion(rt: Runtime, session_id: str, response: str) -> int:
+    """The user a passkey assertion signs in; its sign count is stored."""
     state = await _take_ceremony(rt, f"authn_session_{session_id}")
     credential: AuthenticationCredential = _parse(response, parse_authentication_credential_json)
     handle = credential.response.user_handle or b""
@@ -210,11 +227,7 @@ async def finish_sign_in(ctx: Ctx, session_id: str, response: str) -> Login:
             raise _unverified(exc) from None
         passkey.credential = {**stored, "sign_count": verified.new_sign_count}
         passkey.used_at = utcnow()
-    user = await load_principal(rt, user_id)
-    if user is None:
-        raise _unverified()
-    ensure_may_sign_in(user.status)
-    return Login(user, issue_tokens(rt, user))
+    return user_id
 
 
 # --- naming --------------------------------------------------------------------------------------

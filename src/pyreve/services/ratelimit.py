@@ -1,41 +1,203 @@
-"""Fixed-window attempt limits kept in the KV store (shared by every worker)."""
+"""Attempt limits kept in the KV store (shared by every worker).
+
+Two kinds. :func:`check` counts every attempt in a fixed window: for calls where each attempt costs
+something whatever its outcome (an account created, a mail sent). :class:`Guard` counts only failed
+password guesses, per (subject, client address) and per client address, and answers them with delays
+that grow: a success is never counted, so nobody can lock an account's owner out by failing on purpose,
+and the owner's own address stays free while another address fails.
+"""
 
 from __future__ import annotations
+
+import hashlib
+import ipaddress
+import math
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 from pyreve.errors import TooManyAttempts
 from pyreve.services.context import Runtime
 
 
-def _limit(rt: Runtime, name: str, default: tuple[int, int]) -> tuple[int, int]:
-    """Setting ``<name>`` as ``"<attempts>/<seconds>"``; ``0`` attempts disables the limit."""
-    text = rt.settings.str(name)
+def _numbers(rt: Runtime, name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    """Setting ``<name>`` as numbers separated by ``/``, the missing ones taken from ``default``."""
     try:
-        attempts, seconds = (int(part) for part in text.split("/", 1))
-        return attempts, seconds
+        given = tuple(int(part) for part in rt.settings.str(name).split("/"))
     except ValueError:
         return default
+    if not 2 <= len(given) <= len(default):
+        return default
+    return given + default[len(given):]
 
 
 async def check(rt: Runtime, name: str, key: str, default: tuple[int, int]) -> None:
-    attempts, window = _limit(rt, name, default)
-    if attempts <= 0:
+    """Count one attempt; refuse it past ``<count>`` attempts in the window."""
+    attempts, window = _numbers(rt, name, default)
+    if attempts <= 0 or window <= 0:
         return
     count = await rt.kv.incr(f"rate_{name}_{key}", window)
     if count > attempts:
         raise TooManyAttempts(window)
 
 
-async def refuse_if_exceeded(rt: Runtime, name: str, key: str, default: tuple[int, int]) -> None:
-    """Refuse while the failures counted by :func:`count_failure` exceed the limit (counts nothing)."""
-    attempts, window = _limit(rt, name, default)
-    if attempts <= 0:
+# --- failed guesses --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Rule:
+    """A failure limit: setting ``name`` as ``"<free failures>/<seconds>[/<first delay>]"``: the
+    failures are remembered ``<seconds>`` from the first; the one that reaches ``<free failures>``
+    refuses the key for ``<first delay>`` seconds (1 unless given), each further one for twice as
+    long as the one before, never more than ``<seconds>`` (docs/settings.md)."""
+
+    name: str
+    default: tuple[int, int, int]
+
+
+LOGIN_ACCOUNT = Rule("login_rate_account", (5, 900, 1))
+LOGIN_IP = Rule("login_rate_ip", (30, 900, 1))
+DAV_ACCOUNT = Rule("dav_login_rate_account", (5, 900, 1))
+DAV_IP = Rule("dav_login_rate_ip", (30, 900, 1))
+SHARE = Rule("share_password_rate_share", (5, 900, 1))
+SHARE_IP = Rule("share_password_rate_ip", (30, 900, 1))
+
+
+def address_key(ip: str) -> str:
+    """The client address as counted: IPv6 clients by their /64, which one host usually has whole."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip or "-"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+def _key(rule: Rule, *parts: str) -> str:
+    # Hashed: the parts come from clients (emails, forwarded addresses) and KV keys are short.
+    digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+    return f"fail_{rule.name}_{digest}"
+
+
+async def _blocked_for(rt: Runtime, key: str) -> int:
+    """Seconds left of the key's current refusal (0: none)."""
+    until = await rt.kv.get(key + "_until")
+    try:
+        left = float(until or 0) - time.time()
+    except ValueError:
+        return 0
+    return math.ceil(left) if left > 0 else 0
+
+
+async def _record_failure(rt: Runtime, rule: Rule, key: str) -> None:
+    free, window, first = _numbers(rt, rule.name, rule.default)
+    if free <= 0 or window <= 0:
         return
-    raw = await rt.kv.get(f"rate_{name}_{key}")
-    if raw is not None and raw.isdigit() and int(raw) >= attempts:
-        raise TooManyAttempts(window)
+    failures = await rt.kv.incr(key, window)
+    if failures >= free:
+        delay = min(max(first, 1) << min(failures - free, 32), window)
+        await rt.kv.set(key + "_until", str(time.time() + delay), delay)
 
 
-async def count_failure(rt: Runtime, name: str, key: str, default: tuple[int, int]) -> None:
-    attempts, window = _limit(rt, name, default)
-    if attempts > 0:
-        await rt.kv.incr(f"rate_{name}_{key}", window)
+# --- writing outside transactions ------------------------------------------------------------------
+
+Write = Callable[[], Awaitable[None]]
+
+
+class Pending:
+    """Failures noted during a request, written when its work is done (:func:`deferred`)."""
+
+    def __init__(self) -> None:
+        self.writes: list[Write] = []
+        self.open = True
+
+    async def flush(self) -> None:
+        writes, self.writes = self.writes, []
+        for write in writes:
+            await write()
+
+
+_pending: ContextVar[Pending | None] = ContextVar("ratelimit_pending", default=None)
+
+
+async def _later(write: Write) -> None:
+    """Run ``write`` now, or at the end of the request's work when one is being served: a share
+    password is compared while a write transaction may be open (fs/navigators.py), and a KV write
+    then, with the database as the store, would wait on that very transaction."""
+    pending = _pending.get()
+    if pending is not None and pending.open:
+        pending.writes.append(write)
+    else:
+        await write()
+
+
+@contextmanager
+def deferred() -> Iterator[Pending]:
+    """Collect the failure records of one request; the caller flushes them before answering."""
+    pending = Pending()
+    token = _pending.set(pending)
+    try:
+        yield pending
+    finally:
+        pending.open = False
+        _pending.reset(token)
+
+
+@dataclass
+class Guard:
+    """Password guesses from one client address against one subject (an account, a share).
+
+    ``check`` before the password is compared: refused while the (subject, address) pair or the
+    address alone is in a refusal delay, right passwords included (so a guesser cannot tell them
+    apart). ``failed`` after a wrong one; ``succeeded`` after a right one clears the pair's failures
+    (never the address's: one's own account must not wipe the failures against others).
+    """
+
+    rt: Runtime
+    subject_rule: Rule | None
+    address_rule: Rule
+    subject: str
+    ip: str
+    _had_failures: bool = field(default=False, init=False)
+
+    @property
+    def _pair(self) -> str:
+        assert self.subject_rule is not None
+        return _key(self.subject_rule, self.subject, address_key(self.ip))
+
+    @property
+    def _address(self) -> str:
+        return _key(self.address_rule, address_key(self.ip))
+
+    async def check(self) -> None:
+        left = await _blocked_for(self.rt, self._address)
+        if self.subject_rule is not None:
+            left = max(left, await _blocked_for(self.rt, self._pair))
+            self._had_failures = await self.rt.kv.get(self._pair) is not None
+        if left:
+            raise TooManyAttempts(left)
+
+    async def failures(self) -> int:
+        """Failures of the (subject, address) pair still remembered."""
+        raw = await self.rt.kv.get(self._pair) if self.subject_rule is not None else None
+        return int(raw) if raw and raw.isdigit() else 0
+
+    async def failed(self) -> None:
+        await _later(self._failed)
+
+    async def _failed(self) -> None:
+        if self.subject_rule is not None:
+            await _record_failure(self.rt, self.subject_rule, self._pair)
+        await _record_failure(self.rt, self.address_rule, self._address)
+
+    async def succeeded(self) -> None:
+        if self.subject_rule is not None and self._had_failures:
+            self._had_failures = False
+            await _later(self._cleared)
+
+    async def _cleared(self) -> None:
+        await self.rt.kv.delete(self._pair)

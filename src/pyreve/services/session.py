@@ -54,23 +54,37 @@ def ensure_may_sign_in(status: str) -> None:
         raise AppError(Code.USER_NOT_ACTIVATED, "This account is not activated")
 
 
+def guard(ctx: Ctx, email: str) -> ratelimit.Guard:
+    """Failed sign-ins for ``email`` from the caller's address (password and 2FA code alike)."""
+    return ratelimit.Guard(ctx.rt, ratelimit.LOGIN_ACCOUNT, ratelimit.LOGIN_IP, email.lower(), ctx.ip)
+
+
+async def captcha_due(ctx: Ctx, email: str) -> bool:
+    """With ``login_captcha`` on: whether this sign-in must carry a captcha. Always, unless
+    ``login_captcha_failures`` asks for it only after that many failures for the account from here."""
+    after = ctx.rt.settings.int("login_captcha_failures", 0)
+    return after <= 0 or await guard(ctx, email).failures() >= after
+
+
 async def sign_in(ctx: Ctx, email: str, password: str) -> Login | TwoFactorRequired:
     rt = ctx.rt
-    await ratelimit.check(rt, "login_rate_ip", ctx.ip, (30, 300))
-    await ratelimit.check(rt, "login_rate_account", email.lower(), (10, 300))
+    attempt = guard(ctx, email)
+    await attempt.check()
     async with reading(rt.sessions) as session:
         user = await user_repo.by_email(session, email)
         digest = user.password if user else None
     ok, needs_rehash = await asyncio.to_thread(verify_password, digest, password)
     if user is None or not ok:
+        await attempt.failed()
         raise AppError(Code.INVALID_PASSWORD, "Incorrect password or email address")
     ensure_may_sign_in(user.status)
     if needs_rehash:
         await _rehash(rt, user.id, digest, password)
-    if user.two_factor_secret:
+    if user.two_factor_secret:  # failures are cleared once the code is right too
         session_id = str(uuid.uuid4())
         await rt.kv.set(f"user_2fa_{session_id}", str(user.id), TWO_FA_TTL)
         return TwoFactorRequired(session_id)
+    await attempt.succeeded()
     principal = await load_principal(rt, user.id)
     assert principal is not None
     return Login(principal, issue_tokens(rt, principal))
@@ -93,10 +107,16 @@ async def finish_two_factor(ctx: Ctx, session_id: str, otp: str) -> Login:
     user = await load_principal(rt, int(raw))
     if user is None:
         raise AppError(Code.NOT_FOUND, "User not found")
-    await ratelimit.check(rt, "login_rate_account", user.email.lower(), (10, 300))
-    await twofactor.check(rt, user.id, user.two_factor_secret or "", otp)
+    attempt = guard(ctx, user.email)
+    await attempt.check()
+    try:
+        await twofactor.check(rt, user.id, user.two_factor_secret or "", otp)
+    except AppError:
+        await attempt.failed()
+        raise
     if await rt.kv.pop(f"user_2fa_{session_id}") is None:  # another request finished it first
         raise AppError(Code.NOT_FOUND, "Session not found")
+    await attempt.succeeded()
     return Login(user, issue_tokens(rt, user))
 
 

@@ -39,9 +39,6 @@ from pyreve.services import ratelimit
 from pyreve.services.context import Ctx, Principal, Runtime
 
 PASSWORD_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
-# Failed password guesses: per visitor address, and per share (whoever guesses).
-RATE_IP, RATE_IP_DEFAULT = "share_password_rate_ip", (10, 60)
-RATE_SHARE, RATE_SHARE_DEFAULT = "share_password_rate_share", (50, 300)
 ORDER_BY = ("views", "downloads", "remain_downloads")
 
 
@@ -152,20 +149,31 @@ def _read_session(rt: Runtime) -> AsyncSession:
 # --- visiting --------------------------------------------------------------------------------------
 
 class PasswordGuard:
-    """Failed password guesses are counted per address and per share; past either limit every guess
-    is refused (right ones too, or a guesser could tell them apart) until the window ends."""
+    """Wrong share passwords are throttled per (share, visitor address) and per address: while either
+    is held back every guess is refused, right ones too (or a guesser could tell them apart). Other
+    visitors of the share are not affected. The failures are written once the request's work is done
+    (services/ratelimit.py), since the password is compared inside the caller's transaction."""
 
     def __init__(self, rt: Runtime, ip: str):
         self.rt = rt
-        self.ip = ip or "-"
+        self.ip = ip
+        self.guards: dict[int, ratelimit.Guard] = {}
+
+    def _guard(self, share_id: int) -> ratelimit.Guard:
+        guard = self.guards.get(share_id)
+        if guard is None:
+            guard = self.guards[share_id] = ratelimit.Guard(
+                self.rt, ratelimit.SHARE, ratelimit.SHARE_IP, str(share_id), self.ip)
+        return guard
 
     async def check(self, share_id: int) -> None:
-        await ratelimit.refuse_if_exceeded(self.rt, RATE_IP, self.ip, RATE_IP_DEFAULT)
-        await ratelimit.refuse_if_exceeded(self.rt, RATE_SHARE, str(share_id), RATE_SHARE_DEFAULT)
+        await self._guard(share_id).check()
 
     async def failed(self, share_id: int) -> None:
-        await ratelimit.count_failure(self.rt, RATE_IP, self.ip, RATE_IP_DEFAULT)
-        await ratelimit.count_failure(self.rt, RATE_SHARE, str(share_id), RATE_SHARE_DEFAULT)
+        await self._guard(share_id).failed()
+
+    async def succeeded(self, share_id: int) -> None:
+        await self._guard(share_id).succeeded()
 
 
 def access(ctx: Ctx, *, spent_ok: bool = False) -> ShareAccess:
@@ -362,8 +370,7 @@ async def info(ctx: Ctx, share_hash: str, password: str, count_views: bool, owne
         guard = PasswordGuard(rt, ctx.ip)
         await guard.check(share_id)
         unlocked = secrets.compare_digest(password.encode(), link.password.encode())
-        if not unlocked:
-            await guard.failed(share_id)
+        await (guard.succeeded if unlocked else guard.failed)(share_id)
     view = _build(link, names[link.id], ctx.user, unlocked=unlocked, expired=expired, site=site_url(rt, host))
     if counted:
         view.visited += 1
