@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DATA_DIR ?= data
 
-.PHONY: run test install install-test lint bench clean
+.PHONY: run test test-databases install install-test lint bench clean
 
 # Debian packages: the venv module for `make run`; the tools the suite drives for `make test`.
 RUN_DEBS := python3-venv
@@ -31,6 +31,11 @@ run: install
 
 test: lint
 	$(PY) -m pytest -q
+
+# The end-to-end suite again on PostgreSQL with Redis, then on MariaDB (servers on loopback; CI runs it).
+test-databases: install-test
+	PYREVE_TEST_DATABASE=postgres $(PY) -m pytest -q tests/e2e --ignore=tests/e2e/ui
+	PYREVE_TEST_DATABASE=mysql $(PY) -m pytest -q tests/e2e --ignore=tests/e2e/ui
 
 lint: install-test
 	$(PY) -m ruff check src tests bench
