@@ -1,13 +1,15 @@
 """Browser tests: Playwright for Python driving Debian's Chromium against a real `pyreve serve`.
 
 Every test gets a fresh browser context (no shared cookies or storage). At the end of each test a
-screenshot of the page is saved under ``tests/artifacts/ui/<test name>.png``.
+screenshot of the page is saved under ``tests/artifacts/ui/<test name>.png``, and the test fails if the page
+then shows "null", "undefined" or "NaN" as words (a missing value the UI printed).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -70,9 +72,24 @@ def browser_page(browser: Any, base: str, screenshot: str) -> Iterator[Any]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:
         page.screenshot(path=str(ARTIFACTS / f"{screenshot}.png"), full_page=True)
+        stray = stray_words(page)
     finally:
         context.close()
     assert not errors, f"uncaught errors in the page: {errors}"
+    assert not stray, f"the page shows {stray} as text (a missing value printed): {screenshot}.png"
+
+
+# Whole words only: "nullable" or "Undefined behaviour" in a sentence are not a missing value printed.
+STRAY_WORDS = re.compile(r"\b(?:null|undefined|NaN)\b")
+
+
+def stray_words(page: Any) -> list[str]:
+    """The words "null", "undefined" and "NaN" wherever the page shows them: a value missing in the UI
+    code that the browser turned into text (e.g. `el.append(null)`)."""
+    if page.is_closed():
+        return []
+    shown = page.evaluate("() => document.body ? document.body.innerText : ''")
+    return [line for line in shown.splitlines() if STRAY_WORDS.search(line)]
 
 
 @pytest.fixture

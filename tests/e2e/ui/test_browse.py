@@ -46,6 +46,14 @@ def expect_order(owner: Owner, names: list[str]) -> None:
     owner.page.wait_for_function(f"(want) => JSON.stringify(({ROW_NAMES})()) === JSON.stringify(want)", arg=names)
 
 
+def test_a_fresh_accounts_first_screen_is_an_empty_home_with_type_filters(owner: Owner) -> None:
+    # The page's end state is also checked for stray "null"/"undefined" words (the fixture does it).
+    owner.open()
+    page = owner.page
+    expect(page.get_by_text("This folder is empty.")).to_be_visible()
+    expect(page.get_by_role("group", name="File type").get_by_role("button")).to_have_count(4)
+
+
 def test_list_view_shows_sizes_and_dates(owner: Owner) -> None:
     folder = unique("Sizes")
     owner.file(f"{folder}/big.bin", b"x" * 2048)

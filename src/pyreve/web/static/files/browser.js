@@ -339,8 +339,9 @@ export function mountBrowser(host, { uri, rootLabel = "" }) {
       name ? t("browser.resultsFor", { q: name }) : t("browser.searchResults"))] : [];
     const refine = view.isSearch && state.parsed.fs === "my" && !category
       ? h("button.text", { type: "button", onclick: () => advancedSearch(state.uri) }, t("search.refine")) : null;
-    searchBar.replaceChildren(...title,
-      h("div.fb-chips", { role: "group", "aria-label": t("browser.typeFilter") }, CATEGORIES.map(chip)), refine);
+    // append() skips the missing "refine" button; replaceChildren() would print it as the text "null".
+    append(clear(searchBar), [title,
+      h("div.fb-chips", { role: "group", "aria-label": t("browser.typeFilter") }, CATEGORIES.map(chip)), refine]);
   }
 
   function renderStatus() {
