@@ -81,9 +81,10 @@ class DavClient:
         hrefs = re.findall(r"<D:href>([^<]*)</D:href>", response.text)
         return sorted(h.rstrip("/").rsplit("/", 1)[-1] for h in hrefs[1:])
 
-    def lock(self, path: str, depth: str = "infinity", timeout: str = "Second-600", **headers: str) -> httpx.Response:
-        body = (b'<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope>'
-                b"<D:locktype><D:write/></D:locktype><D:owner>tester</D:owner></D:lockinfo>")
+    def lock(self, path: str, depth: str = "infinity", timeout: str = "Second-600", scope: str = "exclusive",
+             owner: str = "tester", **headers: str) -> httpx.Response:
+        body = (f'<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:{scope}/></D:lockscope>'
+                f"<D:locktype><D:write/></D:locktype><D:owner>{owner}</D:owner></D:lockinfo>").encode()
         return self.request("LOCK", path, content=body, headers={"Depth": depth, "Timeout": timeout, **headers})
 
     def move(self, src: str, dst: str, copy: bool = False, **headers: str) -> httpx.Response:

@@ -13,14 +13,6 @@ import pytest
 from tests.e2e.dav_helpers import DAV_GROUP, DavClient, dav_server
 
 SUITES = ("basic", "copymove", "props", "locks", "http")
-# Tests that may fail, each with the RFC reason. Everything else must pass.
-EXPECTED_FAILURES = {
-    # RFC 4918 §6.1–6.2 and §15 (supportedlock): a server may offer only exclusive locks. This one does,
-    # advertises exactly that in DAV:supportedlock, and answers a shared LOCK with 501 Not Implemented.
-    ("locks", "lock_shared"): "shared locks are not offered (RFC 4918 §6.2, §15.10)",
-}
-# Skipped by litmus itself because they need the shared lock above.
-SKIPPED_AFTER_SHARED = {"notowner_modify", "notowner_lock", "owner_modify", "double_sharedlock", "unlock"}
 
 pytestmark = pytest.mark.skipif(shutil.which("litmus") is None, reason="litmus is not installed (make install-test)")
 
@@ -42,33 +34,25 @@ def results(output: str) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
-def test_litmus(server_factory: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("keep_going", [True, False], ids=["keep-going", "stop-on-failure"])
+def test_litmus(server_factory: Any, tmp_path: Path, keep_going: bool) -> None:
+    """Every test of every suite passes, shared locks included: no failure and no skip. Without ``-k``
+    litmus stops at the first failing suite, so both ways must reach the end."""
     server = dav_server(server_factory)
     client = DavClient.new(server, DAV_GROUP)
     completed = subprocess.run(
-        ["litmus", "-k", server.base + "/dav/", client.email, client.password],
+        ["litmus", *(["-k"] if keep_going else []), server.base + "/dav/", client.email, client.password],
         capture_output=True, text=True, timeout=300, cwd=tmp_path,
         env={"TESTS": " ".join(SUITES), "PATH": "/usr/bin:/bin"})
     output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output
     found = results(output)
     assert set(found) == set(SUITES), output
-    unexpected = []
-    for suite, rows in found.items():
-        skipped_ok = suite == "locks"
-        for name, outcome in rows:
-            if outcome == "pass":
-                continue
-            if outcome == "FAIL" and (suite, name) in EXPECTED_FAILURES:
-                continue
-            if outcome == "SKIPPED" and skipped_ok and name in SKIPPED_AFTER_SHARED:
-                continue
-            unexpected.append((suite, name, outcome))
+    unexpected = [(suite, name, outcome) for suite, rows in found.items() for name, outcome in rows
+                  if outcome != "pass"]
     assert not unexpected, output
     summaries = re.findall(r"summary for `(\w+)': of (\d+) tests run: (\d+) passed", output)
     assert {s for s, _, _ in summaries} == set(SUITES), output
     for suite, run, passed in summaries:
-        allowed = sum(1 for (s, _) in EXPECTED_FAILURES if s == suite)
-        assert int(run) - int(passed) <= allowed, (suite, run, passed, output)
-    # Every expected failure is still a failure (so this list stays honest).
-    for (suite, name) in EXPECTED_FAILURES:
-        assert (name, "FAIL") in found[suite], (suite, name)
+        assert run == passed, (suite, run, passed, output)
+    assert "SKIPPED" not in output, output  # the locks suite skips its shared-lock tests when LOCK answers 501

@@ -1,8 +1,9 @@
 """Path locks shared by the File API and WebDAV, stored in the database so every worker sees them.
 
 A lock covers one path of one owner's tree (depth 0) or the path and everything below it (depth
-infinity). Operations check that no lock they do not hold covers their targets; conflicts answer
-40073 with the lock details (spec: files.md §17).
+infinity). It is exclusive, or shared: several shared locks may cover one path, while an exclusive one
+allows no other lock (RFC 4918 §6.1-6.2). Operations check that no lock they do not hold covers their
+targets; conflicts answer 40073 with the lock details (spec: files.md §17).
 """
 
 from __future__ import annotations
@@ -51,17 +52,31 @@ def _covers(lock_path: str, lock_infinite: bool, target: str, target_infinite: b
     return target_infinite and (target == "/" or lock_path.startswith(target.rstrip("/") + "/"))
 
 
+async def live(session: AsyncSession, owner_id: int) -> list[FsLock]:
+    """Every lock of one owner's tree that has not expired."""
+    stmt = sa.select(FsLock).where(FsLock.owner_id == owner_id,
+                                   sa.or_(FsLock.expires_at.is_(None), FsLock.expires_at > utcnow()))
+    return list((await session.execute(stmt)).scalars())
+
+
 async def conflicts(session: AsyncSession, owner_id: int, path: str, infinite: bool,
                     held: frozenset[str] | None = None) -> list[FsLock]:
-    """Live locks covering ``path`` other than ``held`` (by default, the tokens the request submitted)."""
+    """Live locks covering ``path`` other than ``held`` (by default, the tokens the request submitted).
+
+    Holding one shared lock of a resource is enough to change it: the other shared locks on it belong
+    to the holders it is shared with (RFC 4918 §6.2), so they are no conflict then."""
     if held is None:
         held = _submitted.get()
-    now = utcnow()
-    stmt = sa.select(FsLock).where(FsLock.owner_id == owner_id,
-                                   sa.or_(FsLock.expires_at.is_(None), FsLock.expires_at > now))
-    rows = (await session.execute(stmt)).scalars()
+    rows = await live(session, owner_id)
+    mine = [lock for lock in rows if lock.token in held and lock.shared]
+
+    def shared_with_me(lock: FsLock) -> bool:
+        # Where this lock meets the target: the target itself, or the member below it that the lock is on.
+        meets = path if _covers(lock.path, lock.depth_infinity, path, False) else lock.path
+        return lock.shared and any(_covers(m.path, m.depth_infinity, meets, False) for m in mine)
+
     return [lock for lock in rows if lock.token not in held
-            and _covers(lock.path, lock.depth_infinity, path, infinite)]
+            and _covers(lock.path, lock.depth_infinity, path, infinite) and not shared_with_me(lock)]
 
 
 def conflict_error(locks: list[FsLock], owner_uri: FileURI | None, reveal: bool) -> AppError:
@@ -69,6 +84,8 @@ def conflict_error(locks: list[FsLock], owner_uri: FileURI | None, reveal: bool)
     for lock in locks:
         item: dict[str, Any] = {"type": 1 if lock.depth_infinity else 0,
                                 "owner": {"application": lock.application or {"type": "dav"}}}
+        if lock.shared:  # left out for exclusive locks, as Go's omitempty would
+            item["shared"] = True
         if reveal and owner_uri is not None:
             item["path"] = str(owner_uri.root().join(*[e for e in lock.path.split("/") if e]))
             item["token"] = lock.token
@@ -88,13 +105,15 @@ async def ensure_unlocked(session: AsyncSession, owner_id: int, targets: list[tu
 
 async def acquire(session: AsyncSession, owner_id: int, path: str, infinite: bool, application: dict[str, Any],
                   ttl: timedelta | None, owner_uri: FileURI | None = None, reveal: bool = True,
-                  token: str | None = None, held: frozenset[str] = frozenset()) -> str:
-    existing = await conflicts(session, owner_id, path, infinite, held)  # every other lock, unless held
+                  token: str | None = None, held: frozenset[str] = frozenset(), shared: bool = False) -> str:
+    """A new lock; refused while another lock covers the path, unless both are shared."""
+    existing = [lock for lock in await conflicts(session, owner_id, path, infinite, held)
+                if not (shared and lock.shared)]
     if existing:
         raise conflict_error(existing, owner_uri, reveal)
     token = token or "opaquelocktoken:" + secrets.token_hex(16)
     now = utcnow()
-    session.add(FsLock(token=token, owner_id=owner_id, path=path, depth_infinity=infinite,
+    session.add(FsLock(token=token, owner_id=owner_id, path=path, depth_infinity=infinite, shared=shared,
                        application=application, created_at=now, expires_at=now + ttl if ttl else None))
     await session.flush()
     return token

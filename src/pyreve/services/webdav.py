@@ -36,7 +36,7 @@ from pyreve.db.seed import GroupPermission
 from pyreve.db.uow import writing
 from pyreve.errors import AppError, Code, OwnerOnly
 from pyreve.fs import capabilities as cap
-from pyreve.fs import operations, permissions, tree
+from pyreve.fs import locks, operations, permissions, tree
 from pyreve.fs.drivers.local import KeyOutsideRoot
 from pyreve.fs.navigators import MyNavigator, Navigator, navigator_for
 from pyreve.fs.uri import MY, FileURI
@@ -401,6 +401,7 @@ class LockRow:
     depth_infinity: bool
     expires_at: datetime | None
     application: dict[str, Any] | None
+    shared: bool = False
 
 
 def _lean_row(row: tuple[Any, ...]) -> _LeanRow:
@@ -460,8 +461,8 @@ def _propfind_lean(dav: Dav, elements: list[str], depth: int | None, dead: bool,
         _lean_metadata(reader, out, dead, checksums)
     now = utcnow().isoformat(sep=" ")
     held = [LockRow(token, path, bool(infinite), timestamp(expires) if expires else None,
-                    json.loads(app) if isinstance(app, str) else app)
-            for token, path, infinite, expires, app in dav_paths.live_locks(reader, dav.user_id, now)]
+                    json.loads(app) if isinstance(app, str) else app, bool(shared))
+            for token, path, infinite, expires, app, shared in dav_paths.live_locks(reader, dav.user_id, now)]
     used = dav_paths.storage(reader, dav.user_id)  # fresh: the cached identity may be a second old
     return Found(out, held, used, max(0, dav.ctx.user.group.max_storage - used))  # type: ignore[arg-type]
 
@@ -506,10 +507,7 @@ async def _attach_metadata(session: AsyncSession, out: list[Entry], ids: list[in
 
 
 async def _live_locks(session: AsyncSession, owner_id: int) -> list[FsLock]:
-    now = utcnow()
-    stmt = sa.select(FsLock).where(FsLock.owner_id == owner_id,
-                                   sa.or_(FsLock.expires_at.is_(None), FsLock.expires_at > now))
-    return list((await session.execute(stmt)).scalars())
+    return await locks.live(session, owner_id)
 
 
 def covers(lock: FsLock | LockRow, path: str | None) -> bool:
@@ -649,15 +647,17 @@ class LockInfo:
     owner: str  # the client's <owner> element, serialized
     timeout: int | None  # seconds; None = infinite
     created: bool = False
+    shared: bool = False
 
 
-def _info(lock: FsLock) -> LockInfo:
+def _info(lock: FsLock | LockRow) -> LockInfo:
     app = lock.application or {}
     timeout = None
     if lock.expires_at is not None:
         timeout = max(0, math.ceil((lock.expires_at - utcnow()).total_seconds()))
-    return LockInfo(lock.token, lock.path, lock.depth_infinity, str(app.get("owner") or ""), timeout)
+    return LockInfo(lock.token, lock.path, lock.depth_infinity, str(app.get("owner") or ""), timeout,
+                    shared=lock.shared)
 
 
-def lock_info(lock: FsLock) -> LockInfo:
+def lock_info(lock: FsLock | LockRow) -> LockInfo:
     return _info(lock)

@@ -181,7 +181,7 @@ async def _plan_lean(dav: Dav, elements: list[str]) -> tuple[FileURI, Any, bool]
     path = "/" + "/".join(names)
     held = locks.submitted_tokens()
     now = utcnow().isoformat(sep=" ")
-    for token, lock_path, infinite, _, _ in dav_paths.live_locks(reader, dav.user_id, now):
+    for token, lock_path, infinite, *_ in dav_paths.live_locks(reader, dav.user_id, now):
         if token not in held and covers(LockRow(token, lock_path, bool(infinite), None, None), path):
             return None
     group = dav.ctx.user.group
@@ -476,8 +476,9 @@ async def proppatch(dav: Dav, elements: list[str], patch: PropPatch) -> None:
                 await repo.set_metadata(session, item.file.id, {DEAD_PREFIX + key: value}, public=True)
 
 
-async def lock(dav: Dav, elements: list[str], infinite: bool, owner: str, timeout: int | None) -> LockInfo:
-    """A new exclusive write lock; an unmapped path becomes an empty file first (201)."""
+async def lock(dav: Dav, elements: list[str], infinite: bool, owner: str, timeout: int | None,
+               shared: bool = False) -> LockInfo:
+    """A new exclusive or shared write lock; an unmapped path becomes an empty file first (201)."""
     created = False
     async with _writer(dav) as session:
         await _tree_lock(session, dav)
@@ -500,8 +501,8 @@ async def lock(dav: Dav, elements: list[str], infinite: bool, owner: str, timeou
             raise AppError(Code.NO_PERMISSION, "Not supported action")
         ttl = timedelta(seconds=timeout) if timeout is not None else None
         application = {"type": locks.APP_DAV, "owner": owner}
-        token = await locks.acquire(session, dav.user_id, path, infinite, application, ttl, uri, True)
-    return LockInfo(token, path, infinite, owner, timeout, created)
+        token = await locks.acquire(session, dav.user_id, path, infinite, application, ttl, uri, True, shared=shared)
+    return LockInfo(token, path, infinite, owner, timeout, created, shared)
 
 
 async def refresh(dav: Dav, elements: list[str], tokens: list[str], timeout: int | None) -> LockInfo:

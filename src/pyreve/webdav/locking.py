@@ -1,4 +1,5 @@
-"""LOCK and UNLOCK (RFC 4918 §9.10–9.11): exclusive write locks, kept in the lock table the File API checks."""
+"""LOCK and UNLOCK (RFC 4918 §9.10–9.11): exclusive and shared write locks, kept in the lock table the File API
+checks."""
 
 from __future__ import annotations
 
@@ -28,8 +29,8 @@ def timeout(header: str | None) -> int | None:
     raise DavError(400)
 
 
-def _lockinfo(body: bytes) -> str | None:
-    """The owner element of an exclusive write lockinfo; None for an empty body (a refresh)."""
+def _lockinfo(body: bytes) -> tuple[str, bool] | None:
+    """The owner element of a write lockinfo and whether the lock is shared; None for an empty body (a refresh)."""
     root = xmlio.parse(body)
     if root is None:
         return None
@@ -49,9 +50,9 @@ def _lockinfo(body: bytes) -> str | None:
             owner = xmlio.element(child)
     if not scope or not kind:
         raise DavError(400)
-    if scope != "exclusive" or kind != "write":  # shared locks are optional (RFC 4918 §6.2); not offered
+    if scope not in ("exclusive", "shared") or kind != "write":
         raise DavError(501)
-    return owner
+    return owner, scope == "shared"
 
 
 def _discovery(call: Call, info: webdav.LockInfo) -> str:
@@ -60,18 +61,19 @@ def _discovery(call: Call, info: webdav.LockInfo) -> str:
 
 async def lock(call: Call) -> Response:
     seconds = timeout(call.request.headers.get("timeout"))
-    owner = _lockinfo(await read_body(call.request))
-    if owner is None:
+    wanted = _lockinfo(await read_body(call.request))
+    if wanted is None:
         header = call.request.headers.get("if")
         if not header:
             raise DavError(400)
         tokens = sorted(ifheader.tokens(ifheader.parse(header)))
         info = await webdav_write.refresh(call.dav, call.elements, tokens, seconds)
         return xml_reply(200, _discovery(call, info))
+    owner, shared = wanted
     level = depth(call.request, "infinity", ("0", "infinity"))
     submitted = await conditions(call)
     with locks.submitted(submitted):
-        info = await webdav_write.lock(call.dav, call.elements, level == "infinity", owner, seconds)
+        info = await webdav_write.lock(call.dav, call.elements, level == "infinity", owner, seconds, shared)
     return xml_reply(201 if info.created else 200, _discovery(call, info), {"lock-token": f"<{info.token}>"})
 
 

@@ -19,7 +19,8 @@ LIVE = ("resourcetype", "displayname", "getcontentlength", "getlastmodified", "c
 QUOTA = ("quota-used-bytes", "quota-available-bytes")
 PROTECTED = frozenset(LIVE + QUOTA)
 SUPPORTED_LOCK = ("<D:supportedlock><D:lockentry><D:lockscope><D:exclusive/></D:lockscope>"
-                  "<D:locktype><D:write/></D:locktype></D:lockentry></D:supportedlock>")
+                  "<D:locktype><D:write/></D:locktype></D:lockentry><D:lockentry><D:lockscope><D:shared/>"
+                  "</D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry></D:supportedlock>")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 OK_LINE = status_line(200, "OK")
@@ -58,7 +59,8 @@ def lock_xml(call: Call, info: webdav.LockInfo) -> str:
     parts = [e for e in info.path.split("/") if e]
     under = parts[len(root):] if parts[:len(root)] == root else call.elements
     timeout = f"Second-{info.timeout}" if info.timeout is not None else "Infinite"
-    return ("<D:activelock><D:locktype><D:write/></D:locktype><D:lockscope><D:exclusive/></D:lockscope>"
+    scope = "<D:shared/>" if info.shared else "<D:exclusive/>"
+    return (f"<D:activelock><D:locktype><D:write/></D:locktype><D:lockscope>{scope}</D:lockscope>"
             f"<D:depth>{'infinity' if info.infinite else '0'}</D:depth>{info.owner}"
             f"<D:timeout>{timeout}</D:timeout><D:locktoken><D:href>{text(info.token)}</D:href></D:locktoken>"
             f"<D:lockroot><D:href>{text(href(under, False))}</D:href></D:lockroot></D:activelock>")

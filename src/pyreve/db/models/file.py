@@ -117,6 +117,8 @@ class FsLock(Base):
     owner_id: Mapped[int] = mapped_column(BigInt, index=True)
     path: Mapped[str] = mapped_column(LongText)
     depth_infinity: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    # A shared lock may have other shared holders on the same path; an exclusive one has none (RFC 4918 §6.2).
+    shared: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     application: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     expires_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)

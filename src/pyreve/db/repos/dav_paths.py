@@ -51,8 +51,8 @@ def storage(reader: LeanReader, owner_id: int) -> int:
 
 
 def live_locks(reader: LeanReader, owner_id: int, now: str) -> list[tuple[Any, ...]]:
-    return reader.rows("SELECT token, path, depth_infinity, expires_at, application FROM fs_locks WHERE owner_id = ? "
-                       "AND (expires_at IS NULL OR expires_at > ?)", (owner_id, now))
+    return reader.rows("SELECT token, path, depth_infinity, expires_at, application, shared FROM fs_locks "
+                       "WHERE owner_id = ? AND (expires_at IS NULL OR expires_at > ?)", (owner_id, now))
 
 
 def metadata(reader: LeanReader, file_ids: list[int], dead: bool, checksums: bool) -> list[tuple[Any, ...]]:

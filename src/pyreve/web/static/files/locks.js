@@ -16,6 +16,21 @@ function shownPath(uri) {
   return parts ? "/" + parts.elements.join("/") : uri;
 }
 
+// A WebDAV client names itself in its lock's <owner> element (a user name or a URL): it tells holders apart.
+function davOwner(lock) {
+  const xml = lock.owner?.application?.owner;
+  if (typeof xml !== "string" || !xml) return "";
+  const doc = new DOMParser().parseFromString(xml, "application/xml");
+  return doc.querySelector("parsererror") ? "" : doc.documentElement.textContent.trim();
+}
+
+/** Who holds a lock: the kind of program, the name a WebDAV client gave, and whether the lock is shared. */
+function holder(lock) {
+  const owner = davOwner(lock);
+  return [t(HOLDERS[lock.owner?.application?.type] || "locks.byOther"), owner ? ` (${owner})` : null,
+    lock.shared ? ` · ${t("locks.shared")}` : null];
+}
+
 async function forceUnlock(locks) {
   try {
     await del("/file/lock", { tokens: locks.map((lock) => lock.token) });
@@ -32,7 +47,7 @@ function showLocks(err) {
     body: [h("p.muted", null, t("locks.intro")),
       h("ul.lock-list", null, locks.map((lock) => h("li.lock-row", null,
         h("span.lock-path", null, shownPath(lock.path)),
-        h("span.muted", null, t(HOLDERS[lock.owner?.application?.type] || "locks.byOther")))))],
+        h("span.muted", null, holder(lock)))))],
     actions: [
       { label: t("common.cancel") },
       { label: t("locks.forceUnlock"), primary: true, danger: true, run: async (close) => {

@@ -94,7 +94,7 @@ register({
     "locks.intro": "These locks stand in the way. Unlocking makes the program that holds them lose them; unsaved work there may be lost.",
     "locks.byDav": "held by a WebDAV client", "locks.byUpload": "held by an upload in progress",
     "locks.byViewer": "held by an open editor", "locks.byOther": "held by another operation",
-    "locks.forceUnlock": "Force unlock", "locks.unlocked": "Unlocked. Try again.",
+    "locks.forceUnlock": "Force unlock", "locks.unlocked": "Unlocked. Try again.", "locks.shared": "shared lock",
   },
   "zh-CN": {
     "actions.newFolder": "新建文件夹", "actions.newFile": "新建文本文件",
@@ -187,6 +187,6 @@ register({
     "locks.intro": "以下锁定阻止了此操作。解锁后持有锁的程序将失去锁定，其中未保存的内容可能丢失。",
     "locks.byDav": "由 WebDAV 客户端持有", "locks.byUpload": "由进行中的上传持有",
     "locks.byViewer": "由打开的编辑器持有", "locks.byOther": "由其他操作持有",
-    "locks.forceUnlock": "强制解锁", "locks.unlocked": "已解锁，请重试。",
+    "locks.forceUnlock": "强制解锁", "locks.unlocked": "已解锁，请重试。", "locks.shared": "共享锁",
   },
 });
