@@ -62,8 +62,11 @@ def test_migrate_twice(tmp_path: Path) -> None:
     assert db_rows(db, "SELECT count(*) FROM users")[0][0] == 0
 
 
+SQLITE = {"CR_CONF_Database.Type": "sqlite"}
+
+
 def test_first_account_is_admin_and_admin_create(server_factory: Any) -> None:
-    server: Server = server_factory(fresh=True)
+    server: Server = server_factory(fresh=True, env=SQLITE)  # the command is tested on the default database
     api = server.api
     db = server.data_dir / "cloudreve.db"
     admin_group = Hashids(salt=db_rows(db, "SELECT value FROM settings WHERE name = 'hash_id_salt'")[0][0]).encode(

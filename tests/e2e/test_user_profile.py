@@ -6,12 +6,9 @@ import base64
 import hashlib
 import io
 import json
-import sqlite3
 import struct
-import time
 import uuid
 import zlib
-from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
@@ -22,6 +19,7 @@ from hashids import Hashids
 from PIL import Image
 
 from tests.conftest import Api, Server
+from tests.e2e.helpers import announce_user_change, database
 
 USER, POLICY, GROUP, NODE = 1, 5, 7, 10
 AVATAR = "/api/v4/user/setting/avatar"
@@ -30,10 +28,8 @@ AVATAR = "/api/v4/user/setting/avatar"
 # --- helpers ------------------------------------------------------------------------------------
 
 def query(server: Server, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    with closing(sqlite3.connect(server.data_dir / "cloudreve.db", timeout=10)) as conn:
-        rows = conn.execute(sql, params).fetchall()
-        conn.commit()
-    return rows
+    with database(server) as conn:
+        return [tuple(row) for row in conn.execute(sql, params).fetchall()]
 
 
 def setting(server: Server, name: str) -> str:
@@ -65,16 +61,6 @@ def group_row(server: Server, group_id: int) -> dict[str, Any]:
     name, max_storage, permissions, settings, policy_id = rows[0]
     return {"name": name, "max_storage": max_storage, "permissions": bytes(permissions or b""),
             "settings": json.loads(settings or "{}"), "policy_id": policy_id}
-
-
-def eventually(check: Any, timeout: float = 5) -> Any:
-    """Poll ``check`` until it returns a truthy value (other workers' caches live about a second)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
 
 
 def parse_time(text: str) -> datetime:
@@ -202,8 +188,8 @@ def test_capacity(api: Api, server: Server, plain_user: tuple[str, str]) -> None
     assert capacity["data"]["total"] > 0
 
     query(server, "UPDATE users SET storage = ? WHERE id = ?", 123_456_789, row["id"])
-    used = eventually(lambda: api.get("/user/capacity", token)["data"]["used"] == 123_456_789)
-    assert used
+    announce_user_change(server, row["id"])
+    assert api.get("/user/capacity", token)["data"]["used"] == 123_456_789
     assert api.get("/user/capacity")["code"] == 401
 
 

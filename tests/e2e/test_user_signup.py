@@ -8,9 +8,7 @@ import hmac
 import html
 import json
 import re
-import sqlite3
 import time
-from contextlib import closing
 from email.header import decode_header, make_header
 from email.message import Message
 from typing import Any
@@ -20,6 +18,7 @@ import pytest
 from hashids import Hashids
 
 from tests.conftest import Api, Mailbox, Server, unique_email
+from tests.e2e.helpers import setting, update_user
 
 SITE = "https://drive.example.test"
 SITE_NAME = "Test Drive"
@@ -28,26 +27,16 @@ USER_TYPE = 1
 
 # --- helpers ------------------------------------------------------------------------------------
 
-def db_setting(server: Server, name: str) -> str:
-    with closing(sqlite3.connect(server.data_dir / "cloudreve.db", timeout=10)) as conn:
-        row = conn.execute("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()
-    assert row is not None, name
-    return str(row[0])
-
-
 def set_status(server: Server, email: str, status: str) -> None:
-    with closing(sqlite3.connect(server.data_dir / "cloudreve.db", timeout=10)) as conn:
-        changed = conn.execute("UPDATE users SET status = ? WHERE email = ?", (status, email.lower())).rowcount
-        conn.commit()
-    assert changed == 1
+    update_user(server, email, status=status)
 
 
 def user_hash(server: Server, user_id: int) -> str:
-    return str(Hashids(salt=db_setting(server, "hash_id_salt")).encode(user_id, USER_TYPE))
+    return str(Hashids(salt=setting(server, "hash_id_salt")).encode(user_id, USER_TYPE))
 
 
 def decode_user(server: Server, hashed: str) -> int:
-    decoded = Hashids(salt=db_setting(server, "hash_id_salt")).decode(hashed)
+    decoded = Hashids(salt=setting(server, "hash_id_salt")).decode(hashed)
     assert len(decoded) == 2 and decoded[1] == USER_TYPE, hashed
     return int(decoded[0])
 
@@ -221,7 +210,7 @@ def test_activation_link_signature_is_checked(mail_api: Api, mail_server: Server
     other = link_in(other_msg, "/session/activate")
     assert activate(mail_api, uid, other["sign"])["code"] == 40071
 
-    key = db_setting(mail_server, "secret_key")
+    key = setting(mail_server, "secret_key")
     expired = sign_url(key, f"/api/v4/user/activate/{uid}", int(time.time()) - 60)
     assert activate(mail_api, uid, expired)["code"] == 40005
 
@@ -254,12 +243,12 @@ def test_sign_up_again_while_inactive_resends_mail(mail_api: Api, mailbox: Mailb
 
 
 def _template_title(server: Server, key: str, language: str) -> str:
-    templates = json.loads(db_setting(server, key))
+    templates = json.loads(setting(server, key))
     return next(str(t["title"]) for t in templates if t["language"].lower() == language.lower())
 
 
 def test_activation_mail_uses_the_users_language(mail_api: Api, mail_server: Server, mailbox: Mailbox) -> None:
-    templates = json.loads(db_setting(mail_server, "mail_activation_template"))
+    templates = json.loads(setting(mail_server, "mail_activation_template"))
     zh_title = _template_title(mail_server, "mail_activation_template", "zh-CN")
     en_title = _template_title(mail_server, "mail_activation_template", "en-US")
     assert re.search(r"[\u4e00-\u9fff]", zh_title)

@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from pyreve.db import migrate
-from pyreve.db.models import Base, Group, Node, Setting, StoragePolicy, User
+from pyreve.db.models import Base, File, Group, Node, Setting, StoragePolicy, User
+from pyreve.db.models.file import FOLDER
 from pyreve.db.seed import ADMIN_GROUP_ID, ANONYMOUS_GROUP_ID, USER_GROUP_ID
 from pyreve.kit import boolset
 from tests.integration.conftest import Database, run_async
@@ -221,3 +223,23 @@ async def test_newer_schema_is_refused(database: Database) -> None:
     # The database was left as it was.
     assert await query(database, lambda c: MigrationContext.configure(c).get_current_heads()) == (
         "9999_from_the_future",)
+
+
+async def test_users_without_a_root_folder_get_one(database: Database) -> None:
+    """Roots are made with their users; users of older databases that never opened their files get
+    theirs from the migration (reads cannot make them: they run in read-only transactions)."""
+    await migrated(database)
+
+    def rootless_user_then_upgrade(conn: sa.Connection) -> list[tuple[Any, ...]]:
+        cfg = migrate.alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0006")
+        user_id = conn.execute(sa.insert(User.__table__).values(
+            email="old@example.com", nick="old", status="active", storage=0,
+            group_users=USER_GROUP_ID)).inserted_primary_key[0]
+        command.upgrade(cfg, "head")
+        files = File.__table__
+        return [tuple(row) for row in conn.execute(
+            sa.select(files.c.name, files.c.type, files.c.file_children).where(files.c.owner_id == user_id))]
+
+    assert await query(database, rootless_user_then_upgrade) == [("", FOLDER, None)]

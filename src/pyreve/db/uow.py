@@ -27,6 +27,7 @@ from pyreve.db.engine import read_only
 from pyreve.db.models import DavAccount, User
 
 ON_USERS_CHANGED = "on_users_changed"
+READING = "reading"  # in a session's info: the session was opened by :func:`reading`
 _CHANGED_USERS = "changed_users"
 
 UsersChanged = Callable[[Iterable[int]], Awaitable[None]]
@@ -82,7 +83,7 @@ async def reading(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[As
     reader = _readers.get(factory)
     if reader is None:
         reader = _readers[factory] = read_only(factory.kw["bind"])
-    async with factory(bind=reader) as session, session.begin():
+    async with factory(bind=reader, info={READING: True}) as session, session.begin():
         yield session
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pyreve.db.models import File
 from pyreve.db.models.file import FOLDER
 from pyreve.db.repos import files as repo
+from pyreve.db.uow import READING
 from pyreve.errors import AppError, Code
 from pyreve.fs.names import clean_name
 
@@ -30,9 +31,12 @@ def symbolic_error() -> AppError:
 
 
 async def ensure_root(session: AsyncSession, owner_id: int) -> File:
+    """The owner's root folder, made now if missing (users get theirs when they are created)."""
     found = await repo.root(session, owner_id)
     if found is not None:
         return found
+    if session.info.get(READING):
+        raise PathNotFound(None, [])
     await repo.lock_owner(session, owner_id)  # one root per owner even when two requests race
     found = await repo.root(session, owner_id)
     if found is None:

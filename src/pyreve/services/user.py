@@ -24,7 +24,7 @@ from pyreve.db.repos import users as user_repo
 from pyreve.db.seed import ADMIN_GROUP_ID
 from pyreve.db.uow import mark_user_changed, reading, writing
 from pyreve.errors import AppError, Code
-from pyreve.fs import mounts
+from pyreve.fs import mounts, tree
 from pyreve.kit.hashid import IdType
 from pyreve.kit.signing import sign_path, verify_path
 from pyreve.services import mail, ratelimit, twofactor
@@ -92,6 +92,7 @@ async def sign_up(ctx: Ctx, email: str, password: str, language: str) -> Princip
             )
             session.add(user)
             await session.flush()
+            await tree.ensure_root(session, user.id)
             if user.id == 1:
                 user.group_users = ADMIN_GROUP_ID
             user_id = user.id
@@ -340,7 +341,10 @@ async def create_admin(rt: Runtime, email: str, password: str) -> str:
         if user is not None:
             user.group_users, user.status, user.password = ADMIN_GROUP_ID, "active", digest
             return f"{email} is now an administrator"
-        session.add(User(email=email, nick=_nick_from_email(email), password=digest, status="active",
-                         group_users=ADMIN_GROUP_ID, storage=0, avatar="",
-                         settings={"version_retention": True, "version_retention_max": 10}))
+        admin = User(email=email, nick=_nick_from_email(email), password=digest, status="active",
+                     group_users=ADMIN_GROUP_ID, storage=0, avatar="",
+                     settings={"version_retention": True, "version_retention_max": 10})
+        session.add(admin)
+        await session.flush()
+        await tree.ensure_root(session, admin.id)
     return f"administrator {email} created"
