@@ -22,10 +22,15 @@ from tests.conftest import Server
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
+def inspectable(server: Server) -> bool:
+    """Whether tests can look into the server's database (its SQLite file)."""
+    return server.database_kind == "sqlite"
+
+
 @contextmanager
 def database(server: Server) -> Iterator[sqlite3.Connection]:
     """The server's SQLite database; a test that looks into it is skipped on the other databases."""
-    if server.database_kind != "sqlite":
+    if not inspectable(server):
         pytest.skip("looks into the server's SQLite database")
     conn = sqlite3.connect(server.data_dir / "cloudreve.db", timeout=10)
     conn.row_factory = sqlite3.Row
