@@ -13,29 +13,99 @@ from datetime import datetime
 from typing import Any
 
 import jwt
-import pytest
 
+from pyreve.config import RedisConfig
 from pyreve.kit.hashid import HashIds, IdType
-from pyreve.kv.versions import SharedMemoryVersions
+from pyreve.kv.redis import RedisKV
+from pyreve.kv.versions import RedisVersions, SharedMemoryVersions
 from tests.conftest import Server
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
-def inspectable(server: Server) -> bool:
-    """Whether tests can look into the server's database (its SQLite file)."""
-    return server.database_kind == "sqlite"
+class Row(tuple):  # type: ignore[type-arg]
+    """A result row read by position or by column name, as ``sqlite3.Row`` is."""
+
+    def __new__(cls, values: tuple[Any, ...], names: dict[str, int]) -> Row:
+        row = super().__new__(cls, values)
+        row.names = names
+        return row
+
+    def __getitem__(self, key: Any) -> Any:
+        return super().__getitem__(self.names[key] if isinstance(key, str) else key)
+
+    def keys(self) -> list[str]:
+        return list(self.names)
+
+
+class Result:
+    def __init__(self, cursor: Any):
+        self._cursor = cursor
+        self.rowcount: int = cursor.rowcount
+        self.description = cursor.description
+        self._names = {d[0]: i for i, d in enumerate(cursor.description or ())}
+
+    def fetchone(self) -> Row | None:
+        row = self._cursor.fetchone()
+        return None if row is None else Row(tuple(row), self._names)
+
+    def fetchall(self) -> list[Row]:
+        return [Row(tuple(row), self._names) for row in self._cursor.fetchall()]
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self.fetchall())
+
+
+class ServerDatabase:
+    """The server's PostgreSQL or MariaDB database, spoken to in the SQL the tests write for SQLite
+    (``?`` placeholders; JSON read back as text, as SQLite returns it)."""
+
+    def __init__(self, raw: Any):
+        self._raw = raw
+
+    def execute(self, sql: str, params: Any = ()) -> Result:
+        cursor = self._raw.cursor()
+        cursor.execute(sql.replace("%", "%%").replace("?", "%s"), tuple(params))
+        return Result(cursor)
+
+
+def _connect(server: Server) -> Any:
+    env = server.env
+    host, port, user = env["CR_CONF_Database.Host"], int(env["CR_CONF_Database.Port"]), env["CR_CONF_Database.User"]
+    name = env["CR_CONF_Database.Name"]
+    if server.database_kind == "postgres":
+        import psycopg
+        from psycopg.types.string import TextLoader
+
+        conn = psycopg.connect(host=host, port=port, user=user, dbname=name)
+        for json_type in ("json", "jsonb"):
+            conn.adapters.register_loader(json_type, TextLoader)
+        return conn
+    import pymysql
+
+    return pymysql.connect(host=host, port=port, user=user, password="", database=name, charset="utf8mb4")
+
+
+def columns(conn: Any, table: str) -> list[str]:
+    """The column names of ``table``, on any of the databases."""
+    return [d[0] for d in conn.execute(f"SELECT * FROM {table} WHERE 1 = 0").description]
 
 
 @contextmanager
-def database(server: Server) -> Iterator[sqlite3.Connection]:
-    """The server's SQLite database; a test that looks into it is skipped on the other databases."""
-    if not inspectable(server):
-        pytest.skip("looks into the server's SQLite database")
-    conn = sqlite3.connect(server.data_dir / "cloudreve.db", timeout=10)
-    conn.row_factory = sqlite3.Row
-    with closing(conn), conn:
-        yield conn
+def database(server: Server) -> Iterator[Any]:
+    """The server's database, to look into or change behind its back; committed on leaving."""
+    if server.database_kind == "sqlite":
+        conn = sqlite3.connect(server.data_dir / "cloudreve.db", timeout=10)
+        conn.row_factory = sqlite3.Row
+        with closing(conn), conn:
+            yield conn
+        return
+    raw = _connect(server)
+    try:
+        yield ServerDatabase(raw)
+        raw.commit()
+    finally:
+        raw.close()
 
 
 def setting(server: Server, name: str) -> str:
@@ -71,16 +141,29 @@ def count_users(server: Server, email: str) -> int:
 
 def announce_user_change(server: Server, user_id: int) -> None:
     """Tell the server's workers that a user row changed behind their back, as the server's own writes do."""
-    asyncio.run(SharedMemoryVersions(server.data_dir / "versions.shm").bump_users([user_id]))
+    async def bump() -> None:
+        if "CR_CONF_Redis.Server" in server.env:
+            kv = RedisKV(RedisConfig(server=server.env["CR_CONF_Redis.Server"]),
+                         prefix=f"pyreve:{setting(server, 'siteID')}:")
+            try:
+                await RedisVersions(kv.client, kv.prefix).bump_users([user_id])
+            finally:
+                await kv.close()
+        else:
+            versions = SharedMemoryVersions(server.data_dir / "versions.shm")
+            await versions.bump_users([user_id])
+            await versions.close()
+
+    asyncio.run(bump())
 
 
 def update_user(server: Server, email: str, **columns: Any) -> None:
     """Change a user row directly and announce the change to every worker."""
     assignments = ", ".join(f"{name} = ?" for name in columns)
     with database(server) as conn:
-        row = conn.execute(f"UPDATE users SET {assignments} WHERE lower(email) = lower(?) RETURNING id",
-                           (*columns.values(), email)).fetchone()
-    assert row is not None
+        row = conn.execute("SELECT id FROM users WHERE lower(email) = lower(?)", (email,)).fetchone()
+        assert row is not None
+        conn.execute(f"UPDATE users SET {assignments} WHERE id = ?", (*columns.values(), row[0]))
     announce_user_change(server, int(row[0]))
 
 

@@ -42,7 +42,7 @@ def set_viewers(server: Server, viewers: list[dict[str, Any]], wait: bool = True
         if conn.execute("UPDATE settings SET value = ? WHERE name = 'file_viewers'",
                         (json.dumps(viewers),)).rowcount == 0:
             conn.execute("INSERT INTO settings (name, value, created_at, updated_at) "
-                         "VALUES ('file_viewers', ?, datetime('now'), datetime('now'))", (json.dumps(viewers),))
+                         "VALUES ('file_viewers', ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)", (json.dumps(viewers),))
     if wait:
         time.sleep(RELOAD_SECONDS + 0.5)
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import Server
 from tests.e2e.file_helpers import Drive, make_group
-from tests.e2e.helpers import database, hash_ids
+from tests.e2e.helpers import columns, database, hash_ids
 from tests.e2e.transfers import Client, member
 
 POLICY, ENTITY, FILE = 5, 8, 2
@@ -20,11 +20,10 @@ def new_policy(server: Server, name: str) -> int:
     """A local policy like the default one, storing below ``<data dir>/<name>``."""
     root = server.data_dir / name
     with database(server) as conn:
-        columns = [r[1] for r in conn.execute("PRAGMA table_info(storage_policies)") if r[1] not in ("id", "name")]
-        listed = ", ".join(columns)
+        listed = ", ".join(c for c in columns(conn, "storage_policies") if c not in ("id", "name"))
         cursor = conn.execute(f"INSERT INTO storage_policies (name, {listed}) SELECT ?, {listed} "
-                              "FROM storage_policies WHERE id = 1", (name,))
-        policy_id = int(cursor.lastrowid or 0)
+                              "FROM storage_policies WHERE id = 1 RETURNING id", (name,))
+        policy_id = int(cursor.fetchone()[0])
         conn.execute("UPDATE storage_policies SET dir_name_rule = ? WHERE id = ?",
                      (f"{root}/{{uid}}/{{path}}", policy_id))
     return policy_id

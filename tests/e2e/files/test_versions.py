@@ -37,8 +37,8 @@ def add_thumbnail(client: Client, uri: str, size: int) -> str:
                                      (file_id,)).fetchone()
         entity = conn.execute(
             "INSERT INTO entities (type, source, size, reference_count, storage_policy_entities, created_by, "
-            "created_at, updated_at) VALUES (1, ?, ?, 1, ?, ?, datetime('now'), datetime('now'))",
-            (f"thumbs/{file_id}.jpg", size, policy, owner)).lastrowid
+            "created_at, updated_at) VALUES (1, ?, ?, 1, ?, ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id",
+            (f"thumbs/{file_id}.jpg", size, policy, owner)).fetchone()[0]
         conn.execute("INSERT INTO file_entities (file_id, entity_id) VALUES (?, ?)", (file_id, entity))
         conn.execute("UPDATE users SET storage = storage + ? WHERE id = ?", (size, owner))
     return str(hash_ids(server).encode(int(entity or 0), ENTITY_ID))
