@@ -32,10 +32,15 @@ run: install
 test: lint
 	$(PY) -m pytest -q
 
-# The end-to-end suite again on PostgreSQL with Redis, then on MariaDB (servers on loopback; CI runs it).
+# The end-to-end suite again on PostgreSQL with Redis and on MariaDB (servers on loopback; CI runs it).
+# Both runs mostly wait on their servers, so they run side by side; each one's report follows.
+E2E_DB_RUN = $(PY) -m pytest -q -p no:cacheprovider tests/e2e --ignore=tests/e2e/ui
 test-databases: install-test
-	PYREVE_TEST_DATABASE=postgres $(PY) -m pytest -q tests/e2e --ignore=tests/e2e/ui
-	PYREVE_TEST_DATABASE=mysql $(PY) -m pytest -q tests/e2e --ignore=tests/e2e/ui
+	@PYREVE_TEST_DATABASE=postgres $(E2E_DB_RUN) > .test-postgres.log 2>&1 & pg=$$!; \
+	PYREVE_TEST_DATABASE=mysql $(E2E_DB_RUN) > .test-mariadb.log 2>&1; mariadb=$$?; \
+	wait $$pg; postgres=$$?; \
+	echo "== PostgreSQL + Redis"; cat .test-postgres.log; echo "== MariaDB"; cat .test-mariadb.log; \
+	test $$postgres -eq 0 && test $$mariadb -eq 0
 
 lint: install-test
 	$(PY) -m ruff check src tests bench

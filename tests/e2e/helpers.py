@@ -7,12 +7,14 @@ import base64
 import json
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import datetime
 from typing import Any
 
 import jwt
+import redis
 
 from pyreve.config import RedisConfig
 from pyreve.kit.hashid import HashIds, IdType
@@ -45,12 +47,17 @@ class Result:
         self.description = cursor.description
         self._names = {d[0]: i for i, d in enumerate(cursor.description or ())}
 
+    def _row(self, values: Any) -> Row:
+        # Timestamps as SQLite holds them (text), so the tests read them one way everywhere.
+        return Row(tuple(v.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(v, datetime) else v for v in values),
+                   self._names)
+
     def fetchone(self) -> Row | None:
-        row = self._cursor.fetchone()
-        return None if row is None else Row(tuple(row), self._names)
+        row = self._cursor.fetchone() if self.description else None
+        return None if row is None else self._row(row)
 
     def fetchall(self) -> list[Row]:
-        return [Row(tuple(row), self._names) for row in self._cursor.fetchall()]
+        return [self._row(row) for row in self._cursor.fetchall()] if self.description else []
 
     def __iter__(self) -> Iterator[Row]:
         return iter(self.fetchall())
@@ -83,7 +90,10 @@ def _connect(server: Server) -> Any:
         return conn
     import pymysql
 
-    return pymysql.connect(host=host, port=port, user=user, password="", database=name, charset="utf8mb4")
+    conn = pymysql.connect(host=host, port=port, user=user, password="", database=name, charset="utf8mb4")
+    with conn.cursor() as cursor:  # "quoted" identifiers, as on SQLite and PostgreSQL
+        cursor.execute("SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')")
+    return conn
 
 
 def columns(conn: Any, table: str) -> list[str]:
@@ -167,11 +177,43 @@ def update_user(server: Server, email: str, **columns: Any) -> None:
     announce_user_change(server, int(row[0]))
 
 
-def kv_value(server: Server, key: str) -> str | None:
-    """A value of the database KV store (used when the server runs several workers)."""
+def _redis(server: Server) -> tuple[redis.Redis, str] | None:
+    """The server's Redis KV store and its key prefix, when it has one."""
+    if "CR_CONF_Redis.Server" not in server.env:
+        return None
+    client = redis.Redis.from_url(f"redis://{server.env['CR_CONF_Redis.Server']}/0", decode_responses=True)
+    return client, f"pyreve:{setting(server, 'siteID')}:"
+
+
+def kv_entry(server: Server, key: str) -> tuple[str, float | None] | None:
+    """A live entry of the server's KV store (Redis, or the database with several workers): its value
+    and when it expires (epoch seconds)."""
+    found = _redis(server)
+    if found is not None:
+        client, prefix = found
+        with client:
+            value, ttl_ms = client.get(prefix + key), client.pttl(prefix + key)
+        return None if value is None else (value, time.time() + ttl_ms / 1000 if ttl_ms >= 0 else None)
     with database(server) as conn:
-        row = conn.execute("SELECT value FROM kv_entries WHERE key = ?", (key,)).fetchone()
-    return None if row is None else str(row["value"])
+        row = conn.execute('SELECT value, expires_at FROM kv_entries WHERE "key" = ?', (key,)).fetchone()
+    return None if row is None else (str(row["value"]), row["expires_at"])
+
+
+def kv_value(server: Server, key: str) -> str | None:
+    entry = kv_entry(server, key)
+    return None if entry is None else entry[0]
+
+
+def kv_expire(server: Server, key: str) -> None:
+    """Make a KV entry expire now."""
+    found = _redis(server)
+    if found is not None:
+        client, prefix = found
+        with client:
+            client.delete(prefix + key)
+        return
+    with database(server) as conn:
+        conn.execute('UPDATE kv_entries SET expires_at = ? WHERE "key" = ?', (time.time() - 1, key))
 
 
 def forge_token(server: Server, claims: dict[str, Any], key: str | None = None) -> str:

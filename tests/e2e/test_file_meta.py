@@ -92,7 +92,7 @@ def test_metadata_failures_are_per_item(drive: Drive) -> None:
     assert {k: v["code"] for k, v in result["aggregated_error"].items()} == {
         "cloudreve://my/missing.txt": 40016, "cloudreve://my": 403, entry: 403}
     assert meta(drive, "cloudreve://my/ok.txt") == {"tag:x": ""}
-    assert row_count(drive.server, "SELECT COUNT(*) FROM metadata WHERE name = 'tag:x' AND is_public = 1 "
+    assert row_count(drive.server, "SELECT COUNT(*) FROM metadata WHERE name = 'tag:x' AND is_public = TRUE "
                      "AND file_id = ?", drive.file_id(drive.info("cloudreve://my/ok.txt")["data"]["id"])) == 1
 
 

@@ -111,7 +111,7 @@ def test_lock_conflicts_and_force_unlock(drive: Drive) -> None:
     token = "opaquelocktoken:test-" + drive.email
     with database(drive.server) as conn:
         conn.execute("INSERT INTO fs_locks (token, owner_id, path, depth_infinity, application, created_at, "
-                     "expires_at) VALUES (?, ?, ?, 0, ?, CURRENT_TIMESTAMP, NULL)",
+                     "expires_at) VALUES (?, ?, ?, FALSE, ?, CURRENT_TIMESTAMP, NULL)",
                      (token, drive.user_id, "/locked/doc.docx",
                       json.dumps({"type": "viewer", "viewer_id": "v1"})))
     conflict = drive.rename("cloudreve://my/locked/doc.docx", "new.docx")
@@ -137,7 +137,7 @@ def test_expired_locks_do_not_block(drive: Drive) -> None:
     past = (datetime.now(UTC) - timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M:%S")
     with database(drive.server) as conn:
         conn.execute("INSERT INTO fs_locks (token, owner_id, path, depth_infinity, application, created_at, "
-                     "expires_at) VALUES (?, ?, '/old', 1, NULL, CURRENT_TIMESTAMP, ?)",
+                     "expires_at) VALUES (?, ?, '/old', TRUE, NULL, CURRENT_TIMESTAMP, ?)",
                      ("expired-" + drive.email, drive.user_id, past))
     assert drive.rename("cloudreve://my/old/doc.txt", "new.txt")["code"] == 0
     assert drive.call("DELETE", "/file/lock", {"tokens": ["expired-" + drive.email]})["code"] == 40001

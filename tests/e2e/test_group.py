@@ -34,7 +34,7 @@ def test_group_list_follows_new_groups(api: Api, server: Server) -> None:
     _, token = api.new_user()
     with database(server) as conn:
         conn.execute("INSERT INTO groups (name, max_storage, speed_limit, permissions, settings, created_at, "
-                     "updated_at) VALUES ('Friends', 0, 0, x'', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+                     "updated_at) VALUES ('Friends', 0, 0, ?, '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)", (b"",))
         new_id = conn.execute("SELECT max(id) FROM groups").fetchone()[0]
     try:
         groups = api.get("/group/list", token)["data"]

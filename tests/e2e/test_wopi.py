@@ -19,7 +19,7 @@ from pyreve.kit.hashid import IdType
 from pyreve.services.settings import RELOAD_SECONDS
 from tests.conftest import Server
 from tests.e2e.capacity import assert_capacity_invariant
-from tests.e2e.helpers import UUID_RE, database, hash_ids, parse_time, setting
+from tests.e2e.helpers import UUID_RE, database, hash_ids, kv_entry, kv_expire, parse_time, setting
 from tests.e2e.media_files import media_server
 from tests.e2e.transfers import Client
 
@@ -137,13 +137,12 @@ def test_a_viewer_session_opens_an_office_viewer(client: Client, server: Server)
     view = urlsplit(open_session(client, uri, action="view")["data"]["wopi_src"])
     assert parse_qs(view.query)["perm"] == ["readonly"]
 
-    with database(server) as conn:
-        row = conn.execute("SELECT value, expires_at FROM kv_entries WHERE key = ?",
-                           (f"viewer_session_{session['id']}",)).fetchone()
-    stored = json.loads(row["value"])
+    entry = kv_entry(server, f"viewer_session_{session['id']}")
+    assert entry is not None
+    stored = json.loads(entry[0])
     assert stored["file_id"] == hash_ids(server).decode(put["data"]["id"], IdType.FILE)
     assert stored["viewer_id"] == "collabora" and stored["uri"] == uri
-    assert row["expires_at"] == pytest.approx(started + 36000, abs=10)
+    assert entry[1] == pytest.approx(started + 36000, abs=10)
 
     # The placeholder spelling of the source parameter, and a builtin viewer (no WOPI source at all).
     notes = client.put_content("cloudreve://my/docs/notes.txt", b"hello")["data"]["id"]
@@ -223,8 +222,7 @@ def test_forged_expired_and_misused_tokens_get_a_bare_403(client: Client, server
     assert client.info("cloudreve://my/docs/secret.docx")["size"] == len(DOCX)  # nothing was written
 
     # Expired: the session is gone from the KV store.
-    with database(server) as conn:
-        conn.execute("UPDATE kv_entries SET expires_at = ? WHERE key = ?", (time.time() - 1, f"viewer_session_{sid}"))
+    kv_expire(server, f"viewer_session_{sid}")
     expired = office.get()
     assert_bare(expired, 403)
     assert expired.headers["x-wopi-servererror"] == "invalid access token"
