@@ -34,7 +34,7 @@ from pyreve.api.thumb import router as thumb_router
 from pyreve.api.viewer import RAW_ROUTES as VIEWER_ROUTES
 from pyreve.api.viewer import router as viewer_router
 from pyreve.errors import AppError, Code, ParamError
-from pyreve.services import media, ratelimit
+from pyreve.services import media
 from pyreve.services.bootstrap import close_runtime, open_runtime
 from pyreve.services.file import run_trash_collector
 from pyreve.services.transfer import periodic_jobs, stop_background
@@ -88,31 +88,6 @@ class BodyLimit:
             return message
 
         await self.app(scope, counted, send)
-
-
-class RecordFailures:
-    """Failed password guesses noted while serving a request (services/ratelimit.py) are written to
-    the KV store once its work is done and before its answer starts: a share password is compared
-    inside the caller's transaction, where no KV write may happen."""
-
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        with ratelimit.deferred() as pending:
-
-            async def send_after_records(message: Any) -> None:
-                if pending.writes and message["type"] == "http.response.start":
-                    await pending.flush()
-                await send(message)
-
-            try:
-                await self.app(scope, receive, send_after_records)
-            finally:
-                await pending.flush()
 
 
 def _plain(endpoint: Callable[..., Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
@@ -182,7 +157,7 @@ def create_app(config: boot_config.Config, *, workers: int = 1) -> ASGIApp:
         plain("/f/d/{id}/{name}", file_features.follow_link_download, ["GET", "HEAD"]),
         *web.routes(), *client_routes(web.serve_index),
     ]
-    served: ASGIApp = RecordFailures(FastLane(app, fast_routes))  # type: ignore[arg-type]
+    served: ASGIApp = FastLane(app, fast_routes)  # type: ignore[arg-type]
     if config.cors.enabled:
         served = CORSMiddleware(  # type: ignore[assignment]
             served, allow_origins=config.cors.allow_origins, allow_methods=config.cors.allow_methods,

@@ -17,7 +17,7 @@ from pyreve.db import migrate
 from pyreve.db.engine import WriteWhileReading
 from pyreve.db.models import DavAccount, User
 from pyreve.db.repos import files as file_repo
-from pyreve.db.uow import ON_USERS_CHANGED, NestedWrite, reading, writing
+from pyreve.db.uow import ON_USERS_CHANGED, NestedWrite, after_write, reading, writing
 from pyreve.kv.redis import RedisKV
 from pyreve.kv.sql import SqlKV
 from pyreve.kv.versions import RedisVersions, SharedMemoryVersions, Versions
@@ -84,6 +84,22 @@ async def test_a_task_may_not_open_a_second_write(factory: async_sessionmaker[As
     await task
     assert await kv.get("key") == "from another task"
     await kv.set("key", "after the write")  # the hold ends with the block
+
+
+async def test_work_for_after_a_write_runs_when_it_ends(factory: async_sessionmaker[AsyncSession]) -> None:
+    kv = SqlKV(factory.kw["bind"])
+    assert not after_write(lambda: kv.set("now", "1"))  # no write held: the caller does it at once
+    for fails in (False, True):
+        key = f"after-{fails}"
+        try:
+            async with writing(factory):
+                assert after_write(lambda key=key: kv.set(key, "written"))  # type: ignore[misc]
+                assert await kv.get(key) is None
+                if fails:
+                    raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        assert await kv.get(key) == "written"  # committed or not, as a failed guess must be
 
 
 async def test_commits_announce_changed_users(factory: async_sessionmaker[AsyncSession]) -> None:

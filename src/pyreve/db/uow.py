@@ -40,20 +40,35 @@ class NestedWrite(RuntimeError):
 class _Held:
     """The write transaction a task holds; child tasks inherit the context, not the hold."""
 
-    __slots__ = ("task", "open")
+    __slots__ = ("task", "open", "after")
 
     def __init__(self) -> None:
         self.task = asyncio.current_task()
         self.open = True
+        self.after: list[Callable[[], Awaitable[None]]] = []
 
 
 _held: ContextVar[_Held | None] = ContextVar("pyreve_write_held", default=None)
 
 
-def refuse_nested_write(what: str) -> None:
+def _held_here() -> _Held | None:
     held = _held.get()
-    if held is not None and held.open and held.task is asyncio.current_task():
+    return held if held is not None and held.open and held.task is asyncio.current_task() else None
+
+
+def refuse_nested_write(what: str) -> None:
+    if _held_here() is not None:
         raise NestedWrite(f"{what} while this task holds a write transaction")
+
+
+def after_write(work: Callable[[], Awaitable[None]]) -> bool:
+    """Run ``work`` once the write transaction this task holds has ended, committed or not (a KV
+    write it may not do inside); False when no write is held, and the caller may do it at once."""
+    held = _held_here()
+    if held is None:
+        return False
+    held.after.append(work)
+    return True
 
 
 @asynccontextmanager
@@ -69,6 +84,8 @@ async def writing(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[As
     finally:
         held.open = False
         _held.reset(token)
+        for work in held.after:
+            await work()
     if changed:
         announce: UsersChanged | None = session.info.get(ON_USERS_CHANGED)
         if announce is not None:

@@ -13,11 +13,10 @@ import hashlib
 import ipaddress
 import math
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from pyreve.db.uow import after_write
 from pyreve.errors import TooManyAttempts
 from pyreve.services.context import Runtime
 
@@ -103,48 +102,12 @@ async def _record_failure(rt: Runtime, rule: Rule, key: str) -> None:
         await rt.kv.set(key + "_until", str(time.time() + delay), delay)
 
 
-# --- writing outside transactions ------------------------------------------------------------------
-
-Write = Callable[[], Awaitable[None]]
-
-
-class Pending:
-    """Failures noted during a request, written when its work is done (:func:`deferred`)."""
-
-    def __init__(self) -> None:
-        self.writes: list[Write] = []
-        self.open = True
-
-    async def flush(self) -> None:
-        writes, self.writes = self.writes, []
-        for write in writes:
-            await write()
-
-
-_pending: ContextVar[Pending | None] = ContextVar("ratelimit_pending", default=None)
-
-
-async def _later(write: Write) -> None:
-    """Run ``write`` now, or at the end of the request's work when one is being served: a share
-    password is compared while a write transaction may be open (fs/navigators.py), and a KV write
-    then, with the database as the store, would wait on that very transaction."""
-    pending = _pending.get()
-    if pending is not None and pending.open:
-        pending.writes.append(write)
-    else:
+async def _later(write: Callable[[], Awaitable[None]]) -> None:
+    """Write now, or once the caller's write transaction has ended: a share password is compared
+    while one may be open (fs/navigators.py), and a KV write then, with the database as the store,
+    would wait on that very transaction."""
+    if not after_write(write):
         await write()
-
-
-@contextmanager
-def deferred() -> Iterator[Pending]:
-    """Collect the failure records of one request; the caller flushes them before answering."""
-    pending = Pending()
-    token = _pending.set(pending)
-    try:
-        yield pending
-    finally:
-        pending.open = False
-        _pending.reset(token)
 
 
 @dataclass
