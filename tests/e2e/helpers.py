@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import re
@@ -21,6 +20,7 @@ from pyreve.kit.hashid import HashIds, IdType
 from pyreve.kv.redis import RedisKV
 from pyreve.kv.versions import RedisVersions, SharedMemoryVersions
 from tests.conftest import Server
+from tests.integration.conftest import run_async
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -164,7 +164,7 @@ def announce_user_change(server: Server, user_id: int) -> None:
             await versions.bump_users([user_id])
             await versions.close()
 
-    asyncio.run(bump())
+    run_async(bump)  # in a thread of its own: browser tests call this with Playwright's loop running
 
 
 def update_user(server: Server, email: str, **columns: Any) -> None:
