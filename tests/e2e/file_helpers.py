@@ -56,6 +56,15 @@ class Drive:
     def info(self, uri: str, **params: Any) -> dict[str, Any]:
         return self.call("GET", "/file/info", params={"uri": uri, **params})
 
+    def populate(self, base: str, folders: list[str], files: dict[str, int]) -> None:
+        """Folders, then files of the given sizes, below ``base``."""
+        for path in folders:
+            self.folder(f"{base}/{path}")
+        for path, size in files.items():
+            made = self.create(f"{base}/{path}")
+            if size:
+                self.give_size(made["id"], size)
+
     def rename(self, uri: str, new_name: str) -> dict[str, Any]:
         return self.call("POST", "/file/rename", {"uri": uri, "new_name": new_name})
 

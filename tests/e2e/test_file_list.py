@@ -21,12 +21,7 @@ ORDERS = ["name", "size", "updated_at", "created_at", "bogus", ""]
 def tree(server: Server) -> Drive:
     """A folder with 7 folders and 8 files; sizes and update times tie in places."""
     drive = Drive.new(server)
-    for name in FOLDERS:
-        drive.folder(f"cloudreve://my/list/{name}")
-    for name, size in FILES.items():
-        made = drive.create(f"cloudreve://my/list/{name}")
-        if size:
-            drive.give_size(made["id"], size)
+    drive.populate("cloudreve://my/list", FOLDERS, FILES)
     with database(server) as conn:
         conn.execute("UPDATE files SET updated_at = '2024-01-01 00:00:00.000000' WHERE name IN "
                      "('b.txt', 'c.txt', 'F.txt', 'gamma', 'eta')")

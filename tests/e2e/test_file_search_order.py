@@ -19,12 +19,7 @@ FOLDERS = ["s/deep/one/xray", "s/papa", "s/deep/charlie"]
 @pytest.fixture(scope="module")
 def drive(server: Server) -> Drive:
     drive = Drive.new(server)
-    for path in FOLDERS:
-        drive.folder(f"cloudreve://my/{path}")
-    for path, size in FILES.items():
-        made = drive.create(f"cloudreve://my/{path}")
-        if size:
-            drive.give_size(made["id"], size)
+    drive.populate("cloudreve://my", FOLDERS, FILES)
     with database(server) as conn:  # update times that tie in places, unrelated to names and ids
         for name, moment in (("golf.txt", "2024-01-01"), ("alpha.txt", "2024-01-01"), ("mike.txt", "2023-05-01"),
                              ("kilo.txt", "2025-02-01"), ("papa", "2024-01-01"), ("charlie", "2022-01-01")):
