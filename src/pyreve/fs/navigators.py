@@ -135,7 +135,7 @@ class SharedWithMeNavigator(Navigator):
 
 class PasswordGuard(Protocol):
     """Limits guessing share passwords: ``check`` refuses while too many guesses failed. ``failed``
-    and ``succeeded`` are called inside the caller's transaction: they must not write then."""
+    and ``succeeded`` are called inside the caller's transaction: what they write waits for its end."""
 
     async def check(self, share_id: int) -> None: ...
 

@@ -151,8 +151,8 @@ def _read_session(rt: Runtime) -> AsyncSession:
 class PasswordGuard:
     """Wrong share passwords are throttled per (share, visitor address) and per address: while either
     is held back every guess is refused, right ones too (or a guesser could tell them apart). Other
-    visitors of the share are not affected. The failures are written once the request's work is done
-    (services/ratelimit.py), since the password is compared inside the caller's transaction."""
+    visitors of the share are not affected. The password may be compared inside the caller's write
+    transaction; the failures are then written when it ends (``uow.after_write``)."""
 
     def __init__(self, rt: Runtime, ip: str):
         self.rt = rt
